@@ -1,0 +1,73 @@
+/**
+ * Error classes with a stable `code`. Messages say what was expected and what happened.
+ */
+
+/** Base of every sluice error; `code` is stable across versions, the message is not. */
+export class SluiceError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** A party broke a rule of docs/protocol.md; `rule` is the number cited (e.g. '2.5'). */
+export class ProtocolError extends SluiceError {
+  readonly rule: string
+  constructor(rule: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_SLUICE_PROTOCOL', `§${rule} - ${message}`, options)
+    this.rule = rule
+  }
+}
+
+/** A bounded buffer was full and its overflow policy is 'error'. */
+export class OverflowError extends SluiceError {
+  readonly capacity: number
+  readonly count: number
+  constructor(capacity: number, count: number, where = 'buffer') {
+    super(
+      'ERR_SLUICE_OVERFLOW',
+      `${where}: overflow with policy 'error': capacity is ${capacity}, ${count} elements were offered`,
+    )
+    this.capacity = capacity
+    this.count = count
+  }
+}
+
+/** A remote peer sent more elements than the credit it was granted. */
+export class CreditExceededError extends SluiceError {
+  readonly credit: number
+  readonly received: number
+  constructor(credit: number, received: number, where = 'stream') {
+    super(
+      'ERR_SLUICE_CREDIT_EXCEEDED',
+      `${where}: received ${received} elements with only ${credit} granted`,
+    )
+    this.credit = credit
+    this.received = received
+  }
+}
+
+/** Nothing happened within a deadline. */
+export class TimeoutError extends SluiceError {
+  readonly timeoutMs: number
+  constructor(timeoutMs: number, what: string) {
+    super('ERR_SLUICE_TIMEOUT', `${what}: no signal within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** An operation was aborted through an AbortSignal. */
+export class AbortError extends SluiceError {
+  constructor(reason?: unknown) {
+    super('ABORT_ERR', 'The operation was aborted', { cause: reason })
+  }
+}
+
+/** A first() or single-element sink met an empty sequence. */
+export class EmptyError extends SluiceError {
+  constructor(what: string) {
+    super('ERR_SLUICE_EMPTY', `${what}: the sequence completed without any element`)
+  }
+}

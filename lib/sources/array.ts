@@ -1,0 +1,54 @@
+import { UNBOUNDED, produced } from '../demand'
+import type { Subscriber } from '../protocol'
+import { PullSubscription } from './pull'
+
+/** Emits the elements of an array-like, in order, as requested. The array is not copied. */
+export function subscribeArray<T>(items: ArrayLike<T>, subscriber: Subscriber<T>): void {
+  const subscription = new ArraySubscription(items, subscriber)
+  subscriber.onSubscribe(subscription)
+  if (items.length === 0) subscription.completeEmpty()
+}
+
+class ArraySubscription<T> extends PullSubscription<T> {
+  private index = 0
+
+  constructor(
+    private readonly items: ArrayLike<T>,
+    subscriber: Subscriber<T>,
+  ) {
+    super(subscriber)
+  }
+
+  completeEmpty(): void {
+    this.complete()
+  }
+
+  protected emit(): void {
+    const items = this.items
+    const subscriber = this.subscriber
+    const length = items.length
+    let i = this.index
+    if (this.requested === UNBOUNDED) {
+      for (; i < length; i++) {
+        if (this.terminated) return
+        subscriber.onNext(items[i] as T)
+      }
+      this.index = i
+      this.complete()
+      return
+    }
+    while (!this.terminated) {
+      if (i >= length) {
+        this.index = i
+        this.complete()
+        return
+      }
+      if (this.requested === 0) break
+      const value = items[i++] as T
+      this.index = i
+      this.requested = produced(this.requested, 1)
+      subscriber.onNext(value)
+    }
+    this.index = i
+  }
+}

@@ -1,0 +1,2 @@
+// The testing kit (sluice/testing). Filled in by the testing-kit work.
+export {}

@@ -1,0 +1,48 @@
+import { Flow } from '../lib/flow'
+import { func } from '../lib/options'
+import { Pipe } from '../lib/pipe'
+import type { Operator, Publisher, Subscriber } from '../lib/protocol'
+
+/**
+ * Applies `fn` to every element.
+ *
+ * ```
+ * source:  a---b---c---|
+ * request: 3------------
+ * output:  A---B---C---|
+ * ```
+ *
+ * **Demand**: passed through unchanged; one element out per element in.
+ * **Drops**: none. A throw from `fn` cancels upstream and becomes `onError`.
+ *
+ * @param fn the projection; receives the element and its index.
+ * @example
+ * await Flow.of(1, 2, 3).pipe(map((x) => x * 10)).toArray() // [10, 20, 30]
+ */
+export function map<T, R>(fn: (value: T, index: number) => R): Operator<T, R> {
+  const project = func<(value: T, index: number) => R>('map', 'fn', fn)
+  return (source: Publisher<T>) => new Flow<R>((subscriber) => source.subscribe(new MapSubscriber(subscriber, project)))
+}
+
+class MapSubscriber<T, R> extends Pipe<T, R> {
+  private index = 0
+
+  constructor(
+    downstream: Subscriber<R>,
+    private readonly fn: (value: T, index: number) => R,
+  ) {
+    super(downstream)
+  }
+
+  onNext(value: T): void {
+    if (this.done) return
+    let result: R
+    try {
+      result = this.fn(value, this.index++)
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    this.downstream.onNext(result)
+  }
+}
