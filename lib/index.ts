@@ -22,3 +22,4 @@ export {
   TimeoutError,
 } from './errors'
 export * from '../operators/index'
+export { Drops, ON_DROP, OVERFLOW_POLICIES, type DropReason, type OnDrop, type OverflowPolicy, type SelfSettling } from './drops'
