@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+// Packs the built library as npm would publish it, installs the tarball into an empty
+// project and loads it both ways (CommonJS and ESM). `npm test` builds dist/ first.
+const root = resolve(__dirname, '../..')
+
+describe('the published package', () => {
+  let work = ''
+  let project = ''
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'sluice-pack-'))
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })
+    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>
+    project = join(work, 'app')
+    execFileSync('mkdir', ['-p', project])
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(work, filename)], { cwd: project, stdio: 'pipe' })
+  }, 120_000)
+
+  afterAll(() => {
+    if (work !== '') rmSync(work, { recursive: true, force: true })
+  })
+
+  const run = (args: string[]): string => execFileSync('node', args, { cwd: project, encoding: 'utf8' }).trim()
+
+  it('loads with require()', () => {
+    const script = `const { Flow, map } = require('sluice'); Flow.range(1, 3).pipe(map((x) => x * 2)).toArray().then((xs) => console.log(xs.join(',')))`
+    expect(run(['-e', script])).toBe('2,4,6')
+  })
+
+  it('loads with import', () => {
+    const script = `import { Flow, filter } from 'sluice'; console.log((await Flow.of(1, 2, 3, 4).pipe(filter((x) => x % 2 === 0)).toArray()).join(','))`
+    expect(run(['--input-type=module', '-e', script])).toBe('2,4')
+  })
+
+  it('ships type declarations', () => {
+    expect(run(['-e', `console.log(require('fs').existsSync(require.resolve('sluice').replace(/\\.js$/, '.d.ts')))`])).toBe('true')
+  })
+
+  it('hides internals behind the exports map', () => {
+    const script = `try { require('sluice/dist/lib/flow.js'); console.log('exposed') } catch (e) { console.log(e.code) }`
+    expect(run(['-e', script])).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED')
+  })
+})
