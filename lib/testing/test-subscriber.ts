@@ -1,0 +1,275 @@
+import { addCap, isValidRequest } from '../demand'
+import type { Subscriber, Subscription } from '../protocol'
+import { realTimeScheduler, type Scheduler } from '../scheduler'
+import { TRUSTED } from '../trusted'
+import { describeSignals, show } from './describe'
+
+export interface TestSubscriberOptions<T> {
+  /** Requested from inside `onSubscribe` (0 = none). Default 0. */
+  initialRequest?: number
+  /** Clock for `events[].time`; pass a `VirtualScheduler` for deterministic timings. */
+  scheduler?: Scheduler
+  /** Called after each recorded `onNext`, e.g. to `request(1)` re-entrantly or to `cancel()`. */
+  onNext?: (value: T, subscriber: TestSubscriber<T>) => void
+}
+
+export type SignalKind = 'subscribe' | 'next' | 'error' | 'complete'
+
+/** One recorded signal, with the scheduler time it arrived at. */
+export interface SignalEvent<T> {
+  readonly kind: SignalKind
+  readonly time: number
+  readonly value?: T
+  readonly error?: unknown
+}
+
+/**
+ * A Subscriber that records every signal and checks the protocol as it goes. It is
+ * "trusted" (a `Flow` hands it the raw source, unwrapped) and never throws from a signal
+ * method: every rule it sees broken is appended to `violations`, citing the rule
+ * (§1.1 onNext beyond demand, §1.7 a signal after a terminal one or after `cancel()`,
+ * §1.9 a signal before `onSubscribe`, §2.5 a second `onSubscribe`).
+ *
+ * ```ts
+ * const ts = new TestSubscriber<number>({ initialRequest: 2 })
+ * Flow.range(0, 5).subscribe(ts)
+ * ts.assertValues([0, 1]).request(3)
+ * ts.assertValues([0, 1, 2, 3, 4]).assertComplete()
+ * ```
+ */
+export class TestSubscriber<T> implements Subscriber<T> {
+  readonly [TRUSTED] = true as const
+  readonly values: T[] = []
+  readonly events: SignalEvent<T>[] = []
+  readonly violations: string[] = []
+  /** Every amount passed to `request`, valid or not, in order. */
+  readonly requests: unknown[] = []
+  error: unknown = undefined
+  completed = false
+  errored = false
+  cancelled = false
+  subscription: Subscription | null = null
+  /** Total valid demand requested so far (saturating at 2^53−1). */
+  requestedTotal = 0
+  private pending: unknown[] = []
+  private readonly scheduler: Scheduler
+  private readonly hook: ((value: T, subscriber: TestSubscriber<T>) => void) | undefined
+  private readonly waiters: Array<() => void> = []
+
+  constructor(options: TestSubscriberOptions<T> = {}) {
+    this.scheduler = options.scheduler ?? realTimeScheduler
+    this.hook = options.onNext
+    const initial = options.initialRequest ?? 0
+    if (initial !== 0) this.pending.push(initial)
+  }
+
+  get terminated(): boolean {
+    return this.completed || this.errored
+  }
+
+  get subscribed(): boolean {
+    return this.subscription !== null
+  }
+
+  // ── Subscriber ───────────────────────────────────────────────────────────
+
+  onSubscribe(subscription: Subscription): void {
+    if (this.subscription !== null) {
+      this.violations.push('§2.5 onSubscribe was called a second time; the new Subscription was cancelled')
+      safely(() => subscription.cancel())
+      return
+    }
+    this.check('subscribe')
+    this.subscription = subscription
+    this.record({ kind: 'subscribe', time: this.scheduler.now() })
+    const pending = this.pending
+    this.pending = []
+    if (this.cancelled) safely(() => subscription.cancel())
+    else for (const n of pending) this.request(n as number)
+  }
+
+  onNext(value: T): void {
+    const late = this.check('next')
+    const count = this.values.length + 1
+    if (!late && count > this.requestedTotal) {
+      this.violations.push(`§1.1 onNext #${count} (${show(value)}) but only ${this.requestedTotal} requested`)
+    }
+    this.values.push(value)
+    this.record({ kind: 'next', time: this.scheduler.now(), value })
+    if (this.hook !== undefined) {
+      try {
+        this.hook(value, this)
+      } catch (error) {
+        this.violations.push(`TestSubscriber: the onNext option threw ${show(error)}`)
+      }
+    }
+  }
+
+  onError(error: unknown): void {
+    this.check('error')
+    if (!this.terminated) {
+      this.errored = true
+      this.error = error
+    }
+    this.record({ kind: 'error', time: this.scheduler.now(), error })
+  }
+
+  onComplete(): void {
+    this.check('complete')
+    if (!this.terminated) this.completed = true
+    this.record({ kind: 'complete', time: this.scheduler.now() })
+  }
+
+  // ── Subscription side ────────────────────────────────────────────────────
+
+  /** Requests `n` (any value, to test §3.9); queued until `onSubscribe` if called before it. */
+  request(n: number): this {
+    this.requests.push(n)
+    if (this.subscription === null) {
+      this.requests.pop()
+      this.pending.push(n)
+      return this
+    }
+    if (isValidRequest(n) && !this.cancelled && !this.terminated) this.requestedTotal = addCap(this.requestedTotal, n)
+    const subscription = this.subscription
+    try {
+      subscription.request(n)
+    } catch (error) {
+      this.violations.push(`§3.16 request(${show(n)}) threw ${show(error)}`)
+    }
+    return this
+  }
+
+  /** Cancels the Subscription (or, before `onSubscribe`, cancels it on arrival). */
+  cancel(): this {
+    this.cancelled = true
+    const subscription = this.subscription
+    if (subscription !== null) {
+      try {
+        subscription.cancel()
+      } catch (error) {
+        this.violations.push(`§3.15 cancel() threw ${show(error)}`)
+      }
+    }
+    return this
+  }
+
+  // ── waiting ──────────────────────────────────────────────────────────────
+
+  /** Resolves once a terminal signal arrived; rejects after `timeoutMs` of real time with what was seen. */
+  awaitTerminal(timeoutMs = 5000): Promise<void> {
+    return this.awaitCondition(() => this.terminated, `a terminal signal within ${timeoutMs} ms`, timeoutMs)
+  }
+
+  /** Resolves once `count` values arrived or the sequence terminated. */
+  awaitCount(count: number, timeoutMs = 5000): Promise<void> {
+    return this.awaitCondition(
+      () => this.values.length >= count || this.terminated,
+      `${count} values within ${timeoutMs} ms`,
+      timeoutMs,
+    )
+  }
+
+  private awaitCondition(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    if (done()) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(check)
+        if (i >= 0) this.waiters.splice(i, 1)
+        reject(new Error(`TestSubscriber: expected ${what}; saw ${this.describe()}`))
+      }, timeoutMs)
+      const check = (): void => {
+        if (!done()) return
+        clearTimeout(timer)
+        this.waiters.splice(this.waiters.indexOf(check), 1)
+        resolve()
+      }
+      this.waiters.push(check)
+    })
+  }
+
+  // ── assertions (each returns `this` and throws an Error describing what was seen) ──
+
+  assertValues(expected: readonly T[]): this {
+    const same = expected.length === this.values.length && expected.every((v, i) => Object.is(v, this.values[i]) || deepEqual(v, this.values[i]))
+    if (!same) this.fail(`values ${show(expected)}`)
+    return this
+  }
+
+  assertValueCount(count: number): this {
+    if (this.values.length !== count) this.fail(`${count} values`)
+    return this
+  }
+
+  assertComplete(): this {
+    if (!this.completed) this.fail('onComplete')
+    return this.assertNoViolations()
+  }
+
+  /** Asserts `onError`, with an error that is an instance of `ctor` when given. */
+  assertError(ctor?: abstract new (...args: never[]) => unknown): this {
+    if (!this.errored) this.fail(`onError${ctor ? `(${ctor.name})` : ''}`)
+    if (ctor !== undefined && !(this.error instanceof ctor)) this.fail(`onError(${ctor.name})`)
+    return this.assertNoViolations()
+  }
+
+  assertNoErrors(): this {
+    if (this.errored) this.fail('no onError')
+    return this
+  }
+
+  assertNotTerminated(): this {
+    if (this.terminated) this.fail('no terminal signal')
+    return this
+  }
+
+  assertSubscribed(): this {
+    if (this.subscription === null) this.fail('onSubscribe')
+    return this
+  }
+
+  assertNoViolations(): this {
+    if (this.violations.length > 0) this.fail('no protocol violation')
+    return this
+  }
+
+  /** The signal log, for error messages: `onSubscribe, onNext(1), onComplete; requested 3`. */
+  describe(): string {
+    return describeSignals(this.events, this.requests, this.cancelled, this.violations)
+  }
+
+  private fail(expected: string): never {
+    throw new Error(`TestSubscriber: expected ${expected}; saw ${this.describe()}`)
+  }
+
+  /** Records a §1.9/§1.7 violation for a signal arriving now; true if it came too late. */
+  private check(kind: SignalKind): boolean {
+    const name = kind === 'subscribe' ? 'onSubscribe' : kind === 'next' ? 'onNext' : kind === 'error' ? 'onError' : 'onComplete'
+    if (kind !== 'subscribe' && this.subscription === null) this.violations.push(`§1.9 ${name} before onSubscribe`)
+    if (this.terminated) this.violations.push(`§1.7 ${name} after ${this.completed ? 'onComplete' : 'onError'}`)
+    else if (this.cancelled && kind !== 'subscribe') this.violations.push(`§1.7 ${name} after cancel() returned`)
+    else return false
+    return true
+  }
+
+  private record(event: SignalEvent<T>): void {
+    this.events.push(event)
+    for (const waiter of this.waiters.slice()) waiter()
+  }
+}
+
+function safely(fn: () => void): void {
+  try {
+    fn()
+  } catch {
+    // a misbehaving second Subscription; already recorded as a violation
+  }
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  try {
+    return JSON.stringify(a) === JSON.stringify(b) && typeof a === typeof b
+  } catch {
+    return false
+  }
+}
