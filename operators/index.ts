@@ -1,3 +1,4 @@
 // One line per operator, in alphabetical order.
 export { filter } from './filter'
 export { map } from './map'
+export { sample, type SampleOptions } from './sample'
