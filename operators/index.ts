@@ -2,3 +2,4 @@
 export { filter } from './filter'
 export { map } from './map'
 export { sample, type SampleOptions } from './sample'
+export { take } from './take'
