@@ -30,7 +30,7 @@ export function runSchedule<T>(source: Publisher<T>, amounts: readonly number[],
 }
 
 /** §1.1 checked at every step and by the TestSubscriber itself. */
-export function expectRule11(run: Run<unknown>): void {
+export function expectRule11<T>(run: Run<T>): void {
   expect(run.ts.violations).toEqual([])
   for (const step of run.steps) expect(step.values).toBeLessThanOrEqual(step.requested)
 }
