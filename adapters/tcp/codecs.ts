@@ -36,6 +36,8 @@ export class LengthPrefixDecoder implements Decoder {
     private readonly prefixBytes = 4,
     private readonly maxFrameSize = DEFAULT_MAX_FRAME_SIZE,
     private readonly api = 'lengthPrefixed',
+    /** The only allocation the decoder makes (one per message split across chunks); tests observe it. */
+    private readonly alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {
     this.header = new Uint8Array(prefixBytes)
   }
@@ -59,7 +61,7 @@ export class LengthPrefixDecoder implements Decoder {
         if (this.headerFill < this.prefixBytes) return
         const length = readLength(this.header, 0, this.prefixBytes)
         this.check(length)
-        this.body = new Uint8Array(length)
+        this.body = this.alloc(length)
         this.bodyFill = 0
       }
       const take = Math.min(this.body.length - this.bodyFill, end - at)
