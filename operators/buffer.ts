@@ -1,0 +1,287 @@
+import { BoundedQueue, boundedQueueOptions } from '../lib/bounded-queue'
+import { addCap, isUnbounded, isValidRequest, produced, replenishLimit, UNBOUNDED, validateRequest } from '../lib/demand'
+import { DrainLoop } from '../lib/drain'
+import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
+import { ProtocolError } from '../lib/errors'
+import { Flow } from '../lib/flow'
+import { reportUnhandled } from '../lib/hooks'
+import { func, optional, optionError, positiveIntOrInfinity } from '../lib/options'
+import { Pipe } from '../lib/pipe'
+import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
+import type { ScheduledTask, Scheduler } from '../lib/scheduler'
+
+interface CommonBufferOptions<T> {
+  /** Most elements held at once; a positive integer. */
+  readonly capacity: number
+  /** Called once for every dropped element (overflow, expired, held at cancel). */
+  readonly onDrop?: OnDrop<T> | undefined
+}
+
+/** `overflow: 'backpressure'`: a bounded prefetch; nothing is ever dropped by overflow. */
+export interface BackpressureBufferOptions<T> extends CommonBufferOptions<T> {
+  readonly overflow: 'backpressure'
+}
+
+/** A lossy or failing policy: upstream is requested unbounded (or in batches of `prefetch`). */
+export interface LossyBufferOptions<T> extends CommonBufferOptions<T> {
+  readonly overflow: Exclude<OverflowPolicy, 'backpressure'>
+  /** Elements that waited this long (ms) are dropped with reason 'expired'. Default: no TTL. */
+  readonly ttlMs?: number | undefined
+  /** Clock for `ttlMs`; default `realTimeScheduler`. */
+  readonly scheduler?: Scheduler | undefined
+  /** Upstream request size, replenished after 75% arrived; default `Infinity` (one unbounded request). */
+  readonly prefetch?: number | undefined
+}
+
+export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions<T>
+
+/**
+ * Holds up to `capacity` elements between a producer and a slower consumer; what happens
+ * when it is full is the named `overflow` policy (see docs/operators-buffering.md).
+ *
+ * ```
+ * buffer({ capacity: 2, overflow: 'drop-oldest' })
+ * source:  a-b-c-d-----|
+ * request: ---------2----1--
+ * output:  ---------cd---|      (a, b dropped: reason 'overflow')
+ *
+ * buffer({ capacity: 2, overflow: 'backpressure' })
+ * upstream request: 2-----1-1----    (never more than 2 outstanding)
+ * source:           a-b---c-d---|
+ * request:          ----1-1-2------
+ * output:           ----a-b-cd---|
+ * ```
+ *
+ * | overflow          | when full                                                                    |
+ * |-------------------|------------------------------------------------------------------------------|
+ * | `'backpressure'`  | cannot happen: at most `capacity` requested upstream beyond what was delivered |
+ * | `'drop-incoming'` | the arriving element is dropped                                              |
+ * | `'drop-oldest'`   | the element that waited longest is dropped, the arriving one kept            |
+ * | `'drop-newest'`   | the most recently buffered element is dropped, the arriving one kept         |
+ * | `'drop-all'`      | the whole buffer is dropped, the arriving one kept                           |
+ * | `'error'`         | upstream is cancelled; `OverflowError` follows the buffered elements          |
+ *
+ * **Demand**: downstream never receives more than it requested (§1.1). With `'backpressure'`
+ * the operator requests `capacity` upstream at subscribe and replenishes in batches of 75%
+ * of it as elements are delivered, so outstanding upstream demand + buffered ≤ `capacity`.
+ * Every other policy requests unbounded (or `prefetch`, replenished after 75% arrived).
+ * Completion and upstream errors wait until the buffered elements are delivered.
+ * **Drops**: through `onDrop` exactly once each, and counted: reason 'overflow' (the policy),
+ * 'expired' (`ttlMs`), 'cancelled' (held when the downstream cancelled, or when the operator
+ * failed). A throwing `onDrop` cancels upstream and becomes `onError` at once.
+ *
+ * @param options `capacity` (required), `overflow` (required), `onDrop`, and for the lossy
+ * policies `ttlMs` (no default: no TTL), `scheduler` (default `realTimeScheduler`) and
+ * `prefetch` (default `Infinity`).
+ * @example
+ * const fresh = ticks.pipe(buffer({ capacity: 100, overflow: 'drop-oldest', onDrop: (t, why) => log(t, why) }))
+ */
+export function buffer<T>(options: BufferOptions<T>): Operator<T, T> {
+  const api = 'buffer'
+  const o = boundedQueueOptions(api, options) // capacity, overflow, ttlMs, scheduler
+  const raw = options as { onDrop?: unknown; prefetch?: unknown }
+  const onDrop = optional<OnDrop<T> | undefined>(raw.onDrop, undefined, (v) => func<OnDrop<T>>(api, 'onDrop', v))
+  const prefetch = optional(raw.prefetch, Infinity, (v) => positiveIntOrInfinity(api, 'prefetch', v))
+  if (o.overflow === 'backpressure') {
+    if (o.ttlMs !== undefined) throw optionError(api, 'ttlMs', "absent with overflow 'backpressure' (it never drops)", o.ttlMs)
+    if (raw.prefetch !== undefined) {
+      throw optionError(api, 'prefetch', "absent with overflow 'backpressure' (capacity is the prefetch)", raw.prefetch)
+    }
+  }
+  const plan: DemandPlan =
+    o.overflow === 'backpressure'
+      ? { prefetch: o.capacity, limit: replenishLimit(o.capacity), onDelivery: true }
+      : { prefetch: isUnbounded(prefetch) ? UNBOUNDED : prefetch, limit: replenishLimit(prefetch), onDelivery: false }
+  return (source: Publisher<T>) =>
+    new Flow<T>((subscriber) => {
+      const drops = new Drops<T>(onDrop)
+      const queue = new BoundedQueue<T>(o, drops, api)
+      source.subscribe(new BufferSubscriber(subscriber, queue, drops, plan, o.scheduler, api))
+    })
+}
+
+/** How a `BufferSubscriber` requests upstream: `prefetch` at subscribe, then `limit` each time `limit` were delivered (or arrived). */
+export interface DemandPlan {
+  readonly prefetch: number
+  readonly limit: number
+  /** true: replenish as elements are delivered downstream; false: as they arrive. */
+  readonly onDelivery: boolean
+}
+
+type State = 'active' | 'cancelling' | 'closed'
+const NONE: unique symbol = Symbol('none')
+
+/**
+ * The queue-drain subscriber behind `buffer` and `limitRate` (internal). One `DrainLoop`,
+ * one `checkTerminated`.
+ */
+export class BufferSubscriber<T> extends Pipe<T, T> {
+  private readonly loop = new DrainLoop(() => this.drainOnce())
+  private state: State = 'active'
+  private requested = 0
+  private counted = 0 // delivered or arrived since the last replenishment
+  private upstreamError: unknown = NONE // delayed: signalled once the queue is empty
+  private failure: unknown = NONE // immediate: a user function threw, or a protocol breach
+  private timer: ScheduledTask | undefined = undefined
+
+  constructor(
+    downstream: Subscriber<T>,
+    private readonly queue: BoundedQueue<T>,
+    private readonly drops: Drops<T>,
+    private readonly plan: DemandPlan,
+    private readonly scheduler: Scheduler,
+    private readonly api: string,
+  ) {
+    super(downstream)
+  }
+
+  override onSubscribe(subscription: Subscription): void {
+    super.onSubscribe(subscription)
+    if (this.upstream === subscription && this.state === 'active') subscription.request(this.plan.prefetch)
+  }
+
+  onNext(value: T): void {
+    if (this.state !== 'active' || this.done || this.failure !== NONE) {
+      this.report(this.drops.drop(value, 'cancelled')) // arrived after cancel or a terminal signal
+      return
+    }
+    let result
+    try {
+      result = this.queue.offer(value)
+    } catch (error) {
+      this.failNow(error)
+      return
+    }
+    if (result === 'full') {
+      this.report(this.drops.drop(value, 'overflow'))
+      this.failNow(new ProtocolError('1.1', `${this.api}: upstream sent more than the ${this.queue.capacity} elements requested`))
+      return
+    }
+    if (result === 'overflow') {
+      this.done = true
+      this.upstreamError = this.queue.overflowError(this.api)
+      this.upstream.cancel()
+    } else if (!this.plan.onDelivery) {
+      this.replenish()
+    }
+    this.armExpiry()
+    this.loop.drain()
+  }
+
+  override onError(error: unknown): void {
+    if (this.done || this.state !== 'active') {
+      reportUnhandled(error)
+      return
+    }
+    this.done = true
+    this.upstreamError = error
+    this.loop.drain()
+  }
+
+  override onComplete(): void {
+    if (this.done) return
+    this.done = true
+    this.loop.drain()
+  }
+
+  override request(n: number): void {
+    if (this.state !== 'active') return
+    if (!isValidRequest(n)) {
+      this.failNow(validateRequest(n))
+      return
+    }
+    this.requested = addCap(this.requested, n)
+    this.loop.drain()
+  }
+
+  override cancel(): void {
+    if (this.state !== 'active') return
+    this.state = 'cancelling'
+    this.upstream.cancel()
+    this.loop.drain()
+  }
+
+  private failNow(error: unknown): void {
+    if (this.failure !== NONE || this.state !== 'active') {
+      reportUnhandled(error)
+      return
+    }
+    this.failure = error
+    if (!this.done) this.upstream.cancel()
+    this.done = true
+    this.loop.drain()
+  }
+
+  private drainOnce(): void {
+    if (this.state === 'closed') return
+    if (this.state === 'active' && this.failure === NONE && this.queue.ttlMs !== undefined) {
+      try {
+        this.queue.evictExpired()
+      } catch (error) {
+        this.failNow(error)
+      }
+    }
+    const r = this.requested
+    let e = 0
+    while (e !== r) {
+      if (this.checkTerminated()) return
+      if (this.queue.isEmpty) break
+      this.downstream.onNext(this.queue.poll() as T)
+      e++
+      if (this.plan.onDelivery) this.replenish()
+    }
+    if (this.checkTerminated()) return
+    if (e !== 0) this.requested = produced(this.requested, e)
+    this.armExpiry()
+  }
+
+  /** The one place that decides termination. */
+  private checkTerminated(): boolean {
+    if (this.state === 'cancelling') {
+      this.close()
+      this.report(this.queue.clear('cancelled'))
+      return true
+    }
+    if (this.failure !== NONE) {
+      this.close()
+      this.report(this.queue.clear('cancelled'))
+      this.downstream.onError(this.failure)
+      return true
+    }
+    if (this.done && this.queue.isEmpty) {
+      this.close()
+      if (this.upstreamError === NONE) this.downstream.onComplete()
+      else this.downstream.onError(this.upstreamError)
+      return true
+    }
+    return false
+  }
+
+  private close(): void {
+    this.state = 'closed'
+    this.timer?.cancel()
+    this.timer = undefined
+  }
+
+  private replenish(): void {
+    if (this.plan.limit >= UNBOUNDED || this.done || this.state !== 'active') return
+    if (++this.counted === this.plan.limit) {
+      this.counted = 0
+      this.upstream.request(this.plan.limit)
+    }
+  }
+
+  private armExpiry(): void {
+    if (this.timer !== undefined || this.state !== 'active') return
+    const at = this.queue.nextExpiry()
+    if (at === undefined) return
+    this.timer = this.scheduler.schedule(() => {
+      this.timer = undefined
+      this.loop.drain()
+    }, at - this.scheduler.now())
+  }
+
+  private report(failure: unknown): void {
+    if (failure !== undefined) reportUnhandled(failure)
+  }
+}
