@@ -5,3 +5,24 @@
  */
 export { TestSubscriber, type SignalEvent, type SignalKind, type TestSubscriberOptions } from './test-subscriber'
 export { TestPublisher, type TestPublisherOptions } from './test-publisher'
+export {
+  demandSchedule,
+  demandStep,
+  describeSteps,
+  invalidRequestAmount,
+  requestAmount,
+  runSchedule,
+  type DemandScheduleOptions,
+  type DemandStep,
+  type RunScheduleOptions,
+  type ScheduleRun,
+} from './arbitraries'
+export {
+  conformanceChecks,
+  conformanceSuite,
+  verifyPublisher,
+  type CheckResult,
+  type ConformanceCheck,
+  type PublisherFactory,
+} from './verify-publisher'
+export type { VerifyOptions } from './harness'

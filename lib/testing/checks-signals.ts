@@ -1,0 +1,222 @@
+import type { Publisher, Subscriber, Subscription } from '../protocol'
+import { show } from './describe'
+import { pick, type CheckContext, type Resolved } from './harness'
+
+/** One conformance check: its rule, its name, the element count it needs, its body. */
+export interface CheckDefinition {
+  readonly rule: string
+  readonly name: string | ((o: Resolved) => string)
+  /** The element count to run with; a string = skipped with that reason; null = not applicable. */
+  plan(o: Resolved): number | string | null
+  run(ctx: CheckContext<unknown>, elements: number): Promise<void>
+  /** Real-time bound for the whole check, when longer than the default. */
+  timeoutMs?(o: Resolved): number
+}
+
+const FINITE_ONLY = 'needs completion; the publisher is infinite'
+
+function finite(o: Resolved, plan: number | string): number | string {
+  return o.infinite ? FINITE_ONLY : plan
+}
+
+/** §1 Publisher rules and §2.13. */
+export const signalChecks: readonly CheckDefinition[] = [
+  {
+    rule: '1.9',
+    name: '§1.9 subscribe(null) and subscribe(undefined) throw TypeError',
+    plan: (o) => pick(o, 1, 0),
+    async run(ctx, n) {
+      for (const bad of [null, undefined]) {
+        const publisher = ctx.make(n)
+        let thrown: unknown = undefined
+        let threw = false
+        try {
+          publisher.subscribe(bad as unknown as Subscriber<unknown>)
+        } catch (error) {
+          threw = true
+          thrown = error
+        }
+        if (!threw) ctx.fail(`subscribe(${String(bad)}) to throw TypeError; it returned normally`)
+        if (!isError(thrown, 'TypeError')) ctx.fail(`subscribe(${String(bad)}) to throw TypeError; it threw ${show(thrown)}`)
+      }
+      ctx.assertClean()
+    },
+  },
+  {
+    rule: '1.9',
+    name: '§1.9 onSubscribe is signalled first, exactly once',
+    plan: (o) => pick(o, 1, 0),
+    async run(ctx, n) {
+      const ts = ctx.subscriber()
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.subscribed, 'onSubscribe', ts)
+      await ctx.settle()
+      if (ts.events[0]?.kind !== 'subscribe') ctx.fail('onSubscribe as the first signal', ts)
+      ctx.assertClean(ts)
+      ts.cancel()
+    },
+  },
+  {
+    rule: '1.1',
+    name: '§1.1 emits no more than requested',
+    plan: (o) => pick(o, 6, 1),
+    async run(ctx, n) {
+      const ts = ctx.subscriber()
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.subscribed, 'onSubscribe', ts)
+      await ctx.settle()
+      if (ts.values.length > 0) ctx.fail('no onNext before any request', ts)
+      for (const k of [1, 2, 1, 2]) {
+        if (ts.terminated) break
+        ts.request(k)
+        const want = Math.min(ts.requestedTotal, n)
+        await ctx.until(() => ts.values.length >= want || ts.terminated, `${want} elements after requests ${show(ts.requests)}`, ts)
+        await ctx.settle()
+        if (ts.values.length > ts.requestedTotal) ctx.fail(`at most ${ts.requestedTotal} onNext`, ts)
+      }
+      ctx.assertClean(ts)
+      ts.cancel()
+    },
+  },
+  {
+    rule: '1.3',
+    name: '§1.3 signals in grammar order: onSubscribe onNext* (onError | onComplete)?',
+    plan: (o) => pick(o, 10, 1),
+    async run(ctx, n) {
+      const ts = ctx.subscriber({ initialRequest: 1 })
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.values.length >= 1 || ts.terminated, 'one element after request(1)', ts)
+      ts.request(3)
+      await ctx.until(() => ts.values.length >= Math.min(4, n) || ts.terminated, `${Math.min(4, n)} elements`, ts)
+      if (ctx.options.infinite) {
+        ts.request(6)
+        await ctx.until(() => ts.values.length >= 10, '10 elements', ts)
+      } else {
+        ts.request(Infinity)
+        await ctx.until(() => ts.terminated, 'a terminal signal', ts)
+      }
+      const kinds = ts.events.map((e) => e.kind)
+      const ok = kinds[0] === 'subscribe' && kinds.slice(1).every((k, i, rest) => k === 'next' || i === rest.length - 1)
+      if (!ok) ctx.fail('onSubscribe onNext* (onError | onComplete)?', ts)
+      ctx.assertClean(ts)
+      ts.cancel()
+    },
+  },
+  {
+    rule: '1.5',
+    name: '§1.5 factory(n) emits exactly n elements, then onComplete',
+    plan: (o) => finite(o, pick(o, 3, 1)),
+    async run(ctx, n) {
+      const ts = ctx.subscriber({ initialRequest: n })
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.values.length >= n || ts.terminated, `${n} elements`, ts)
+      if (!ts.terminated) ts.request(1)
+      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      if (!ts.completed || ts.values.length !== n) ctx.fail(`${n} elements then onComplete`, ts)
+      ctx.assertClean(ts)
+    },
+  },
+  {
+    rule: '1.5',
+    name: '§1.5 factory(0) completes without onNext',
+    plan: (o) => finite(o, pick(o, 0, 0, true)),
+    async run(ctx) {
+      const ts = ctx.subscriber()
+      ctx.subscribe(ctx.make(0), ts)
+      await ctx.settle()
+      if (!ts.terminated) ts.request(1)
+      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      if (!ts.completed || ts.values.length !== 0) ctx.fail('onComplete and no element', ts)
+      ctx.assertClean(ts)
+    },
+  },
+  {
+    rule: '1.7',
+    name: '§1.7 nothing after onComplete, even when requested again',
+    plan: (o) => finite(o, pick(o, 2, 1)),
+    async run(ctx, n) {
+      const ts = ctx.subscriber({ initialRequest: Infinity })
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      const seen = ts.events.length
+      ts.request(1)
+      ts.request(0)
+      ts.cancel()
+      await ctx.settle()
+      if (ts.events.length !== seen) ctx.fail('no signal after the terminal one', ts)
+      ctx.assertClean(ts)
+    },
+  },
+  {
+    rule: '1.7',
+    name: '§1.7 nothing after cancel() from inside onNext',
+    plan: (o) => pick(o, 3, 2),
+    async run(ctx, n) {
+      const ts = ctx.subscriber({ initialRequest: n, onNext: (_, s) => void s.cancel() })
+      ctx.subscribe(ctx.make(n), ts)
+      await ctx.until(() => ts.values.length >= 1 || ts.terminated, 'one element', ts)
+      await ctx.settle()
+      if (ts.values.length !== 1 || ts.terminated) ctx.fail('exactly one onNext and no terminal signal', ts)
+      ctx.assertClean(ts)
+    },
+  },
+  {
+    rule: '1.4',
+    name: '§1.4 a failing publisher signals onError (after onSubscribe)',
+    plan: (o) => (o.failing === undefined ? 'no `failing` publisher given in the options' : 0),
+    async run(ctx) {
+      const failing = ctx.options.failing
+      if (failing === undefined) return
+      const ts = ctx.subscriber({ initialRequest: 1 })
+      ctx.subscribe(failing(), ts)
+      await ctx.until(() => ts.terminated, 'onError', ts)
+      if (!ts.errored) ctx.fail('onError', ts)
+      ctx.assertClean(ts)
+    },
+  },
+  {
+    rule: '2.13',
+    name: '§2.13 a Subscriber throwing from onNext is treated as cancelled; the error reaches the unhandled-error hook',
+    plan: (o) => pick(o, 3, 2),
+    async run(ctx, n) {
+      const boom = new Error('boom from onNext (§2.13 check)')
+      const seen: string[] = []
+      const thrower: Subscriber<unknown> = {
+        onSubscribe(s: Subscription) {
+          seen.push('onSubscribe')
+          s.request(n)
+        },
+        onNext(value) {
+          seen.push(`onNext(${show(value)})`)
+          throw boom
+        },
+        onError: (e) => void seen.push(`onError(${show(e)})`),
+        onComplete: () => void seen.push('onComplete'),
+      }
+      try {
+        ;(ctx.make(n) as Publisher<unknown>).subscribe(thrower)
+      } catch (error) {
+        ctx.fail(`the throw to be caught, not to escape from subscribe() (${show(error)})`)
+      }
+      await ctx.until(() => seen.length >= 2, 'onNext')
+      await ctx.settle()
+      const log = seen.join(', ')
+      if (seen.length !== 2) ctx.fail(`onSubscribe and one onNext, then nothing; saw ${log}`)
+      const index = ctx.unhandled.findIndex((e) => causes(e).includes(boom))
+      if (index < 0) ctx.fail(`the thrown error at the unhandled-error hook; the hook got ${ctx.unhandled.length === 0 ? 'nothing' : ctx.unhandled.map(show).join('; ')}`)
+      ctx.unhandled.splice(index, 1)
+      ctx.assertClean()
+    },
+  },
+]
+
+/** The error and its `cause` chain. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = []
+  for (let e = error; e !== undefined && chain.length < 10; e = e instanceof Error ? e.cause : undefined) chain.push(e)
+  return chain
+}
+
+export function isError(value: unknown, name: string): boolean {
+  return value instanceof Error && value.name === name
+}

@@ -1,0 +1,193 @@
+import { setUnhandledErrorHook } from '../hooks'
+import type { Publisher, Subscriber, Subscription } from '../protocol'
+import type { VirtualScheduler } from '../virtual-scheduler'
+import { TRUSTED } from '../trusted'
+import { show } from './describe'
+import { TestSubscriber, type TestSubscriberOptions } from './test-subscriber'
+
+/** Options of `verifyPublisher` / `conformanceChecks`. */
+export interface VerifyOptions {
+  /** Most elements `factory(n)` can produce. Default 2^53−1 (no limit). */
+  maxElements?: number
+  /** Fewest elements `factory(n)` can produce (e.g. 1 for a promise). Default 0. */
+  minElements?: number
+  /** The publisher never completes; `n` is ignored; checks that need completion are skipped. */
+  infinite?: boolean
+  /** A publisher of the same kind that fails; enables the §1.4 checks. */
+  failing?: () => Publisher<unknown>
+  /** Elements requested one at a time from inside onNext in the §3.3 check. Default 1,000,000 (100,000 when `async`). */
+  recursionBound?: number
+  /** Signals may arrive after `request` returns (promises, timers): "nothing more" checks wait `settleMs`. */
+  async?: boolean
+  /** Real-time bound of each wait for an expected signal. Default 2000 ms. */
+  timeoutMs?: number
+  /** Real time a "nothing more happens" check waits for async publishers. Default 20 ms. */
+  settleMs?: number
+  /** Advanced by `advanceMs` (default 1) on every wait, for publishers on virtual time. */
+  scheduler?: VirtualScheduler
+  advanceMs?: number
+  /** Fast-check runs of the random demand-schedule check. Default 25. */
+  scheduleRuns?: number
+  /** Checks to skip, by name prefix (e.g. `'§3.3'`), with the reason shown. */
+  skip?: Record<string, string>
+}
+
+export type Resolved = Required<Omit<VerifyOptions, 'failing' | 'scheduler' | 'skip'>> & Pick<VerifyOptions, 'failing' | 'scheduler' | 'skip'>
+
+export function resolveOptions(o: VerifyOptions = {}): Resolved {
+  const resolved: Resolved = {
+    maxElements: o.maxElements ?? Number.MAX_SAFE_INTEGER,
+    minElements: o.minElements ?? 0,
+    infinite: o.infinite ?? false,
+    recursionBound: o.recursionBound ?? (o.async === true ? 100_000 : 1_000_000),
+    async: o.async ?? false,
+    timeoutMs: o.timeoutMs ?? 2000,
+    settleMs: o.settleMs ?? 20,
+    advanceMs: o.advanceMs ?? 1,
+    scheduleRuns: o.scheduleRuns ?? 25,
+  }
+  if (o.failing !== undefined) resolved.failing = o.failing
+  if (o.scheduler !== undefined) resolved.scheduler = o.scheduler
+  if (o.skip !== undefined) resolved.skip = o.skip
+  return resolved
+}
+
+/**
+ * The element count a check runs with (`preferred`, clamped to min/maxElements), or the
+ * reason it is skipped: fewer than `atLeast`, or (when `exact`) more than `preferred`.
+ */
+export function pick(o: Resolved, preferred: number, atLeast = preferred, exact = false): number | string {
+  if (o.infinite) return preferred
+  const n = Math.max(o.minElements, Math.min(preferred, o.maxElements))
+  if (n < atLeast) return `needs a publisher of ${atLeast} elements; maxElements is ${o.maxElements}`
+  if (exact && n > preferred) return `needs a publisher of ${preferred} elements; minElements is ${o.minElements}`
+  return n
+}
+
+/** What a check runs with: the factory, waiting helpers and the errors that reached the unhandled hook. */
+export class CheckContext<T> {
+  readonly unhandled: unknown[] = []
+
+  constructor(
+    readonly options: Resolved,
+    private readonly factory: (elements: number) => Publisher<T>,
+  ) {}
+
+  make(elements: number): Publisher<T> {
+    return this.factory(elements)
+  }
+
+  subscriber(options: TestSubscriberOptions<T> = {}): TestSubscriber<T> {
+    const scheduler = this.options.scheduler
+    return new TestSubscriber<T>(scheduler === undefined ? options : { scheduler, ...options })
+  }
+
+  /** `publisher.subscribe(subscriber)`; a throw is a §1.9 failure. */
+  subscribe(publisher: Publisher<T>, subscriber: Subscriber<T>): void {
+    try {
+      publisher.subscribe(subscriber)
+    } catch (error) {
+      throw new Error(`§1.9 subscribe(subscriber) threw ${show(error)}; failures must be onSubscribe then onError`)
+    }
+  }
+
+  /** Lets pending signals arrive: one macrotask, or `settleMs` (and virtual time) for async publishers. */
+  async settle(): Promise<void> {
+    this.options.scheduler?.advanceBy(this.options.advanceMs)
+    await macrotask()
+    if (this.options.async) await sleep(this.options.settleMs)
+  }
+
+  /** Waits (bounded by `timeoutMs`) until `done()`; throws `expected <what>; saw <log>` otherwise. */
+  async until(done: () => boolean, what: string, ts?: TestSubscriber<T>, timeoutMs = this.options.timeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!done()) {
+      if (Date.now() > deadline) this.fail(`${what} within ${timeoutMs} ms`, ts)
+      this.options.scheduler?.advanceBy(this.options.advanceMs)
+      await macrotask()
+    }
+  }
+
+  fail(expected: string, ts?: TestSubscriber<T>): never {
+    throw new Error(`expected ${expected}; saw ${ts === undefined ? 'nothing' : ts.describe()}`)
+  }
+
+  /** No protocol violation recorded, no error sent to the unhandled hook. */
+  assertClean(ts?: TestSubscriber<T>): void {
+    if (ts !== undefined && ts.violations.length > 0) this.fail('no protocol violation', ts)
+    if (this.unhandled.length > 0) {
+      throw new Error(`an error reached the unhandled-error hook: ${this.unhandled.map(show).join('; ')}${ts ? `; saw ${ts.describe()}` : ''}`)
+    }
+  }
+
+  /** Runs `body` with the unhandled-error hook capturing into `unhandled`, then restores it. */
+  async capture(body: () => Promise<void>): Promise<void> {
+    const previous = setUnhandledErrorHook((error) => void this.unhandled.push(error))
+    try {
+      await body()
+    } finally {
+      setUnhandledErrorHook(previous)
+    }
+  }
+}
+
+/**
+ * A lightweight trusted Subscriber for the §3.3 recursion check: counts instead of
+ * recording, requests one at a time from inside onNext and cancels at `bound`.
+ */
+export class CountingSubscriber<T> implements Subscriber<T> {
+  readonly [TRUSTED] = true as const
+  count = 0
+  completed = false
+  error: unknown = undefined
+  errored = false
+  firstProblem: string | null = null
+  private subscription: Subscription | null = null
+
+  /** `cancelAtBound`: for infinite publishers; a finite one gets one more request(1) to complete. */
+  constructor(
+    private readonly bound: number,
+    private readonly cancelAtBound: boolean,
+  ) {}
+
+  onSubscribe(subscription: Subscription): void {
+    if (this.subscription !== null) this.problem('§2.5 onSubscribe called twice')
+    this.subscription = subscription
+    this.pull()
+  }
+
+  onNext(): void {
+    if (++this.count > this.bound) this.problem(`§1.1 onNext #${this.count} beyond the ${this.bound} requested`)
+    if (this.count < this.bound || !this.cancelAtBound) this.pull()
+    else if (this.count === this.bound) this.subscription?.cancel()
+  }
+
+  onError(error: unknown): void {
+    this.errored = true
+    this.error = error
+  }
+
+  onComplete(): void {
+    this.completed = true
+  }
+
+  private pull(): void {
+    try {
+      this.subscription?.request(1)
+    } catch (error) {
+      this.problem(`request(1) threw ${show(error)} at element ${this.count}`)
+    }
+  }
+
+  private problem(message: string): void {
+    this.firstProblem ??= message
+  }
+}
+
+function macrotask(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
