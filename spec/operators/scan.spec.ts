@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { scan } from '../../operators/scan'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-// TODO(verifyPublisher): apply verifyPublisher('scan', …) once lib/testing exports it.
+verifyPublisher('scan', (n) => Flow.range(0, n).pipe(scan(sum, 0)), { failing: () => Flow.error<number>(new Error('failed')).pipe(scan(sum, 0)) })
 
 const sum = (acc: number, x: number): number => acc + x
 

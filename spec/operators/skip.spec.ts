@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { skip } from '../../operators/skip'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-// TODO(verifyPublisher): apply verifyPublisher('skip', …) once lib/testing exports it.
+verifyPublisher('skip', (n) => Flow.range(0, n + 3).pipe(skip(3)), { failing: () => Flow.error(new Error('failed')).pipe(skip(3)) })
 
 describe('skip', () => {
   describe('when the source has more than count elements', () => {

@@ -1,10 +1,11 @@
 import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { takeWhile } from '../../operators/take-while'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-// TODO(verifyPublisher): apply verifyPublisher('takeWhile', …) once lib/testing exports it.
+verifyPublisher('takeWhile', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n)), { failing: () => Flow.error<number>(new Error('failed')).pipe(takeWhile(() => true)) })
+verifyPublisher('takeWhile inclusive', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n - 1, { inclusive: true })), { minElements: 1 })
 
 function modelTakeWhile<T>(xs: readonly T[], p: (x: T) => boolean, inclusive: boolean): T[] {
   const i = xs.findIndex((x) => !p(x))

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { take } from '../../operators/take'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-// TODO(verifyPublisher): apply verifyPublisher('take', …) once lib/testing exports it.
+verifyPublisher('take', (n) => Flow.range(0, 2 * n + 1).pipe(take(n)), { failing: () => Flow.error(new Error('failed')).pipe(take(3)) })
 
 describe('take', () => {
   describe('when the source has more than count elements', () => {

@@ -2,11 +2,11 @@ import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
 import { setUnhandledErrorHook } from '../../lib/hooks'
 import type { Subscription } from '../../lib/protocol'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { tap } from '../../operators/tap'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-// TODO(verifyPublisher): apply verifyPublisher('tap', …) once lib/testing exports it.
+verifyPublisher('tap', (n) => Flow.range(0, n).pipe(tap({ next: () => {}, request: () => {} })), { failing: () => Flow.error(new Error('failed')).pipe(tap(() => {})) })
 
 describe('tap', () => {
   describe('when given a function', () => {
