@@ -129,3 +129,38 @@ export function scheduleRequests<T>(scheduler: VirtualScheduler, ts: TestSubscri
 export async function flushMicrotasks(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await Promise.resolve()
 }
+
+/**
+ * A cold, compliant source of `count` elements (0, 1, …) that answers each `request(n)` after
+ * `lagMs` (like a remote source): the elements requested at t arrive at t + lagMs.
+ */
+export class LaggySource implements Publisher<number> {
+  requests: number[] = []
+  emitted = 0
+  cancelled = false
+
+  constructor(
+    private readonly scheduler: VirtualScheduler,
+    private readonly count: number,
+    private readonly lagMs: number,
+  ) {}
+
+  subscribe(subscriber: Subscriber<number>): void {
+    let done = false
+    subscriber.onSubscribe({
+      request: (n) => {
+        this.requests.push(n)
+        this.scheduler.schedule(() => {
+          for (let k = 0; k < n && !done && !this.cancelled && this.emitted < this.count; k++) subscriber.onNext(this.emitted++)
+          if (!done && !this.cancelled && this.emitted === this.count) {
+            done = true
+            subscriber.onComplete()
+          }
+        }, this.lagMs)
+      },
+      cancel: () => {
+        this.cancelled = true
+      },
+    })
+  }
+}
