@@ -1,0 +1,430 @@
+import type * as amqp from 'amqplib'
+import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
+import { DrainLoop } from '../../lib/drain'
+import { Flow } from '../../lib/flow'
+import { object, oneOf, optional, positiveInt } from '../../lib/options'
+import type { Subscriber, Subscription } from '../../lib/protocol'
+import type { ScheduledTask } from '../../lib/scheduler'
+import { errorAtSubscribe } from '../../lib/subscription'
+import { AckTracker, type Outcome } from './acks'
+import type { AmqpConnection } from './connection'
+import { Delivery, type DeliveryOwner } from './delivery'
+import { AmqpChannelError } from './errors'
+import { ConsumerStats } from './stats'
+
+export interface ConsumeOptions {
+  /** The queue to consume from (it must exist: declare it in `connect({ topology })`). */
+  queue: string
+  /** The prefetch window W: at most W deliveries unacknowledged, hence at most W buffered. Default 100. */
+  prefetch?: number
+  /** 'manual' (default): you call `ack()`/`nack()`. 'on-emit': acked as it is emitted (at-most-once downstream). */
+  ack?: 'manual' | 'on-emit'
+  /** Where `nack()` without options and dropped deliveries go. Default 'requeue'. */
+  nack?: 'requeue' | 'dead-letter'
+  /** Send coalesced acks once this many are pending (and at the end of every event-loop turn). Default ⌈W/4⌉. */
+  ackBatch?: number
+  /** Passed to basic.consume. */
+  consumerTag?: string
+  exclusive?: boolean
+  priority?: number
+  arguments?: Record<string, unknown>
+  /** Counters to update (see `ConsumerStats`). */
+  stats?: ConsumerStats
+}
+
+interface Generation {
+  readonly id: number
+  readonly channel: amqp.Channel
+  readonly tracker: AckTracker
+  consumerTag: string | null
+  alive: boolean
+  error: unknown
+  /** Emitted to the application and not settled yet. */
+  held: number
+  flushTask: ScheduledTask | null
+}
+
+/**
+ * A Flow of deliveries from one queue, one channel per subscription.
+ *
+ * ```
+ * broker:   abcd------efgh--------   (pushes up to W = 4 unacked)
+ * buffer:   abcd-bcd-cd-d-efgh-...   (never more than W)
+ * request:  1----1--1--1---4-------
+ * output:   a----b--c--d---efgh----
+ * acks:     ------a--b--c--d----...  (coalesced up to the contiguous settled tag)
+ * ```
+ *
+ * **Demand**: the broker never sees `request(n)`; the prefetch window W is the credit.
+ * Deliveries wait in a local buffer until requested; since the broker sends at most W
+ * unacknowledged deliveries, the buffer never holds more than W. Settling a delivery
+ * (`ack`/`nack`) frees a slot and the broker sends the next one.
+ * **Drops**: none by the source. A delivery dropped downstream by a lossy operator is
+ * nacked (`nack` option: requeued by default, or dead-lettered). On cancel: basic.cancel,
+ * then the buffered, unemitted deliveries are requeued; emitted ones stay yours to settle,
+ * and the channel closes once they are. A server-side cancel (queue deleted) completes the
+ * flow after the buffer is emitted. A lost connection: the unsettled deliveries become
+ * stale (their `ack()` is a no-op; the broker redelivers them) and consumption resumes on
+ * the new connection. A channel error (404 no such queue, 406…) fails the flow with
+ * `AmqpChannelError`.
+ *
+ * @example
+ * await consume(connection, { queue: 'orders', prefetch: 50 }).forEach(async (d) => {
+ *   await handle(d.json())
+ *   d.ack()
+ * }, { concurrency: 10 })
+ */
+export function consume(connection: AmqpConnection, options: ConsumeOptions): Flow<Delivery> {
+  const api = 'amqp.consume'
+  object(api, 'options', options)
+  if (typeof options.queue !== 'string') throw new TypeError(`${api}: queue must be a string, got ${String(options.queue)}`)
+  const prefetch = optional(options.prefetch, 100, (v) => positiveInt(api, 'prefetch', v))
+  if (prefetch > 65535) throw new TypeError(`${api}: prefetch must be at most 65535 (AMQP short), got ${prefetch}`)
+  const config: ConsumerConfig = {
+    queue: options.queue,
+    prefetch,
+    ackOnEmit: optional(options.ack, 'manual', (v) => oneOf(api, 'ack', ['manual', 'on-emit'] as const, v)) === 'on-emit',
+    requeueOnNack: optional(options.nack, 'requeue', (v) => oneOf(api, 'nack', ['requeue', 'dead-letter'] as const, v)) === 'requeue',
+    ackBatch: optional(options.ackBatch, Math.ceil(prefetch / 4), (v) => positiveInt(api, 'ackBatch', v)),
+    consumeOptions: {
+      noAck: false,
+      ...(options.consumerTag !== undefined ? { consumerTag: options.consumerTag } : {}),
+      ...(options.exclusive !== undefined ? { exclusive: options.exclusive } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+      ...(options.arguments !== undefined ? { arguments: options.arguments } : {}),
+    },
+    stats: options.stats ?? new ConsumerStats(),
+  }
+  return new Flow<Delivery>((subscriber) => {
+    const link = connection.consumeLink
+    if (connection.closed || link.state.kind === 'closed') {
+      errorAtSubscribe(subscriber, link.state.kind === 'closed' ? link.state.error : new Error(`${api}: the connection is closed`))
+      return
+    }
+    new ConsumerSubscription(connection, config, subscriber).start()
+  })
+}
+
+interface ConsumerConfig {
+  readonly queue: string
+  readonly prefetch: number
+  readonly ackOnEmit: boolean
+  readonly requeueOnNack: boolean
+  readonly ackBatch: number
+  readonly consumeOptions: amqp.Options.Consume
+  readonly stats: ConsumerStats
+}
+
+class ConsumerSubscription implements Subscription, DeliveryOwner {
+  private requested = 0
+  private buffer: Delivery[] = []
+  private head = 0
+  private done = false
+  private serverCancelled = false
+  private gen: Generation | null = null
+  private generations = 0
+  private opening = false
+  private idleWaiters: (() => void)[] = []
+  private readonly loop = new DrainLoop(() => this.drainOnce())
+  private unlisten: () => void = () => undefined
+  private unregister: () => void = () => undefined
+  readonly requeueOnNack: boolean
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly config: ConsumerConfig,
+    private readonly subscriber: Subscriber<Delivery>,
+  ) {
+    this.requeueOnNack = config.requeueOnNack
+  }
+
+  start(): void {
+    this.unregister = this.connection.register({ stop: () => this.stop(), idle: () => this.idle() })
+    this.unlisten = this.connection.consumeLink.listen({
+      up: () => this.ensureOpen(),
+      down: () => undefined,
+      failed: (error) => this.fail(error),
+    })
+    this.subscriber.onSubscribe(this)
+    this.ensureOpen()
+  }
+
+  // ── Subscription ───────────────────────────────────────────────────────
+
+  request(n: number): void {
+    if (this.done) return
+    if (!isValidRequest(n)) {
+      this.fail(validateRequest(n))
+      return
+    }
+    this.requested = addCap(this.requested, n)
+    this.loop.drain()
+  }
+
+  cancel(): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+  }
+
+  // ── DeliveryOwner ──────────────────────────────────────────────────────
+
+  settle(delivery: Delivery, outcome: Outcome): void {
+    const gen = this.gen
+    const stats = this.config.stats
+    if (gen === null || gen.id !== delivery.generation || !gen.alive) {
+      stats.stale++
+      return
+    }
+    gen.held--
+    this.settleOn(gen, delivery.deliveryTag, outcome)
+    if (this.done) this.checkIdle()
+  }
+
+  private settleOn(gen: Generation, tag: number, outcome: Outcome): void {
+    const stats = this.config.stats
+    try {
+      if (!gen.tracker.settle(tag, outcome)) return
+    } catch {
+      return // the channel closed under us: the broker requeues it
+    }
+    if (outcome.kind === 'nack') {
+      stats.nacked++
+      stats.unackedAtBroker--
+    } else {
+      stats.acked++
+    }
+    if (gen.tracker.pendingAcks >= this.config.ackBatch) this.flush(gen)
+    else if (gen.flushTask === null && gen.tracker.pendingAcks > 0) {
+      gen.flushTask = this.connection.scheduler.schedule(() => {
+        gen.flushTask = null
+        this.flush(gen)
+      }, 0)
+    }
+  }
+
+  private flush(gen: Generation): void {
+    if (gen.flushTask !== null) {
+      gen.flushTask.cancel()
+      gen.flushTask = null
+    }
+    if (!gen.alive) return
+    const pending = gen.tracker.pendingAcks
+    try {
+      gen.tracker.flush()
+    } catch {
+      return
+    }
+    this.config.stats.unackedAtBroker -= pending
+  }
+
+  // ── emission ───────────────────────────────────────────────────────────
+
+  private drainOnce(): void {
+    const stats = this.config.stats
+    while (!this.done && this.requested > 0 && this.head < this.buffer.length) {
+      const delivery = this.buffer[this.head] as Delivery
+      this.head++
+      stats.buffered--
+      this.requested = produced(this.requested, 1)
+      stats.emitted++
+      if (this.gen !== null && this.gen.id === delivery.generation) this.gen.held++
+      if (this.config.ackOnEmit) delivery.ack()
+      this.subscriber.onNext(delivery)
+    }
+    if (this.head > 64 && this.head * 2 >= this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head)
+      this.head = 0
+    }
+    if (!this.done && this.serverCancelled && this.head >= this.buffer.length) {
+      this.done = true
+      this.finish()
+      this.subscriber.onComplete()
+    }
+  }
+
+  private onMessage(gen: Generation, message: amqp.ConsumeMessage | null): void {
+    if (gen !== this.gen || !gen.alive) return
+    if (message === null) {
+      // basic.cancel from the server (queue deleted): emit what is buffered, then complete
+      gen.consumerTag = null
+      this.serverCancelled = true
+      this.loop.drain()
+      return
+    }
+    const stats = this.config.stats
+    stats.delivered++
+    stats.unackedAtBroker++
+    if (stats.unackedAtBroker > stats.maxUnackedAtBroker) stats.maxUnackedAtBroker = stats.unackedAtBroker
+    if (this.done) {
+      // arrived between our basic.cancel and its cancel-ok
+      stats.requeued++
+      this.settleOn(gen, message.fields.deliveryTag, { kind: 'nack', requeue: true })
+      return
+    }
+    this.buffer.push(new Delivery(message, gen.id, this))
+    stats.buffered++
+    if (stats.buffered > stats.maxBuffered) stats.maxBuffered = stats.buffered
+    this.loop.drain()
+  }
+
+  // ── channel lifecycle ──────────────────────────────────────────────────
+
+  private ensureOpen(): void {
+    if (this.done || this.opening || (this.gen !== null && this.gen.alive)) return
+    const model = this.connection.consumeLink.model
+    if (model === null) return // the link calls `up` when it is back
+    this.opening = true
+    this.open(model).then(
+      () => {
+        this.opening = false
+      },
+      () => {
+        this.opening = false
+        // a channel error was handled by `channelClosed`; a lost connection waits for `up`
+        if (!this.done && this.connection.consumeLink.model !== model) return
+        if (!this.done && (this.gen === null || !this.gen.alive)) {
+          this.connection.scheduler.schedule(() => this.ensureOpen(), 100)
+        }
+      },
+    )
+  }
+
+  private async open(model: amqp.ChannelModel): Promise<void> {
+    const channel = await model.createChannel()
+    const gen: Generation = {
+      id: ++this.generations,
+      channel,
+      tracker: new AckTracker(portOf(channel)),
+      consumerTag: null,
+      alive: true,
+      error: undefined,
+      held: 0,
+      flushTask: null,
+    }
+    channel.on('error', (error: unknown) => {
+      gen.error = error
+    })
+    channel.on('close', () => this.channelClosed(gen))
+    this.gen = gen
+    this.config.stats.channels++
+    if (this.done) {
+      await channel.close().catch(() => undefined)
+      return
+    }
+    await channel.prefetch(this.config.prefetch, false)
+    const ok = await channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions)
+    gen.consumerTag = ok.consumerTag
+    if (this.done) this.stopConsuming()
+  }
+
+  private channelClosed(gen: Generation): void {
+    if (!gen.alive) return
+    gen.alive = false
+    if (gen.flushTask !== null) gen.flushTask.cancel()
+    gen.flushTask = null
+    if (gen !== this.gen) return
+    // its deliveries are requeued by the broker: drop them from the buffer, settle = no-op
+    const stats = this.config.stats
+    stats.buffered -= this.buffer.length - this.head
+    stats.unackedAtBroker = 0
+    this.buffer = []
+    this.head = 0
+    if (this.done) {
+      this.checkIdle()
+      return
+    }
+    if (gen.error !== undefined) {
+      this.fail(new AmqpChannelError(`amqp.consume from queue ${JSON.stringify(this.config.queue)}`, gen.error))
+      return
+    }
+    // connection lost (or the channel closed quietly): resume when the link is up again
+    this.connection.scheduler.schedule(() => this.ensureOpen(), 0)
+  }
+
+  // ── termination ────────────────────────────────────────────────────────
+
+  /** Graceful stop from `connection.close()`: complete downstream, keep settling what it holds. */
+  private stop(): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+    this.subscriber.onComplete()
+  }
+
+  private fail(error: unknown): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+    this.subscriber.onError(error)
+  }
+
+  private finish(): void {
+    this.unlisten()
+    this.unregister()
+    this.checkIdle()
+  }
+
+  /** basic.cancel, then requeue the buffered deliveries; the channel closes once nothing is held. */
+  private stopConsuming(): void {
+    this.unlisten()
+    const gen = this.gen
+    if (gen === null || !gen.alive || gen.consumerTag === null) {
+      // not consuming yet (open() finishes the job) or the channel is gone
+      if (gen === null || !gen.alive) this.finish()
+      return
+    }
+    const tag = gen.consumerTag
+    gen.consumerTag = null
+    gen.channel.cancel(tag).then(
+      () => {
+        this.requeueBuffered(gen)
+        this.checkIdle()
+      },
+      () => this.checkIdle(),
+    )
+  }
+
+  private requeueBuffered(gen: Generation): void {
+    const stats = this.config.stats
+    for (let i = this.head; i < this.buffer.length; i++) {
+      const delivery = this.buffer[i] as Delivery
+      if (delivery.generation !== gen.id || !gen.alive) continue
+      stats.requeued++
+      this.settleOn(gen, delivery.deliveryTag, { kind: 'nack', requeue: true })
+    }
+    stats.buffered -= this.buffer.length - this.head
+    this.buffer = []
+    this.head = 0
+  }
+
+  private checkIdle(): void {
+    const gen = this.gen
+    if (gen !== null && gen.alive) {
+      if (gen.consumerTag !== null || gen.held > 0 || this.opening) return
+      if (this.head < this.buffer.length && !this.serverCancelled) return
+      this.flush(gen)
+      gen.alive = false
+      gen.channel.close().catch(() => undefined)
+    }
+    this.unregister()
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve)
+      if (this.done) this.checkIdle()
+    })
+  }
+}
+
+function portOf(channel: amqp.Channel): { ack(tag: number, multiple: boolean): void; nack(tag: number, multiple: boolean, requeue: boolean): void } {
+  const message = (tag: number): amqp.Message => ({ fields: { deliveryTag: tag } }) as unknown as amqp.Message
+  return {
+    ack: (tag, multiple) => channel.ack(message(tag), multiple),
+    nack: (tag, multiple, requeue) => channel.nack(message(tag), multiple, requeue),
+  }
+}

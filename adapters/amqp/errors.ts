@@ -1,0 +1,62 @@
+import { SluiceError } from '../../lib/errors'
+
+/**
+ * Errors of the AMQP adapter. Messages never contain credentials: every URL that reaches
+ * a message goes through `redactUrl` first.
+ */
+
+/** `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`; non-URLs become `<amqp url>`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '<amqp url>'
+  }
+}
+
+/** Removes anything that looks like `user:password@` from a message (amqplib quotes URLs in some errors). */
+export function scrub(message: string): string {
+  return message.replace(/(amqps?:\/\/[^:/@\s]*):[^@\s]*@/g, '$1:***@')
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return scrub(cause.message)
+  return scrub(String(cause))
+}
+
+/** The broker could not be reached, or the connection was lost and reconnection gave up. */
+export class AmqpConnectionError extends SluiceError {
+  constructor(what: string, cause?: unknown) {
+    super('ERR_SLUICE_AMQP_CONNECTION', cause === undefined ? what : `${what}: ${describeCause(cause)}`, { cause })
+  }
+}
+
+/**
+ * The broker closed a channel (404 NOT_FOUND, 406 PRECONDITION_FAILED, 403 ACCESS_REFUSED…).
+ * `replyCode` is the AMQP reply code when the broker sent one.
+ */
+export class AmqpChannelError extends SluiceError {
+  readonly replyCode: number | undefined
+  constructor(what: string, cause: unknown) {
+    super('ERR_SLUICE_AMQP_CHANNEL', `${what}: ${describeCause(cause)}`, { cause })
+    const code = (cause as { code?: unknown } | null)?.code
+    this.replyCode = typeof code === 'number' ? code : undefined
+  }
+}
+
+/** A published message was nacked or not confirmed in time, and the policy says surface it. */
+export class AmqpPublishError extends SluiceError {
+  /** Messages the broker never confirmed; republish them or park them — they were not silently dropped. */
+  readonly unconfirmed: readonly unknown[]
+  constructor(message: string, unconfirmed: readonly unknown[], cause?: unknown) {
+    super('ERR_SLUICE_AMQP_PUBLISH', cause === undefined ? message : `${message}: ${describeCause(cause)}`, { cause })
+    this.unconfirmed = unconfirmed
+  }
+}
+
+/** True when amqplib reports a channel-level error (it carries a numeric AMQP reply code). */
+export function isBrokerError(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | null)?.code === 'number'
+}

@@ -1,0 +1,13 @@
+/**
+ * sluice/amqp — RabbitMQ streams whose demand is the broker's flow control: prefetch
+ * windows, coalesced acks, publisher confirms, write-buffer drain and connection.blocked
+ * (docs/amqp.md).
+ */
+export { connect, AmqpConnection, type ConnectOptions, type TopologySetup } from './connection'
+export type { ReconnectOptions } from './backoff'
+export { consume, type ConsumeOptions } from './consume'
+export { Delivery } from './delivery'
+export { publish, type OutgoingMessage, type PublishOptions, type PublishReport, type PublishSink } from './publish'
+export { ConsumerStats, PublisherStats } from './stats'
+export { AmqpChannelError, AmqpConnectionError, AmqpPublishError, redactUrl } from './errors'
+export { injectTrace, withTraceContext } from './tracing'

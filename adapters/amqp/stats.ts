@@ -1,0 +1,38 @@
+/**
+ * Counters a consumer updates as it runs; pass one in `consume(…, { stats })` to read them
+ * (metrics, tests). `unackedAtBroker` is what RabbitMQ counts as `messages_unacknowledged`
+ * for this consumer's channel: delivered, and no ack/nack sent yet. It never exceeds the
+ * prefetch window.
+ */
+export class ConsumerStats {
+  delivered = 0
+  emitted = 0
+  acked = 0
+  nacked = 0
+  /** Settled after their channel closed: no-ops, the broker redelivers them. */
+  stale = 0
+  /** Requeued because they were buffered, not emitted, when the stream was cancelled. */
+  requeued = 0
+  /** Channels (re)opened. */
+  channels = 0
+  buffered = 0
+  maxBuffered = 0
+  unackedAtBroker = 0
+  maxUnackedAtBroker = 0
+}
+
+/** Counters of a `publish()` sink; the same numbers end up in its `done` report. */
+export class PublisherStats {
+  published = 0
+  confirmed = 0
+  nacked = 0
+  retried = 0
+  /** Republished because their channel closed before a confirm: the broker may hold a copy. */
+  republished = 0
+  inFlight = 0
+  maxInFlight = 0
+  /** Times `publish()` returned false (write buffer over its high-water mark). */
+  drainWaits = 0
+  /** Times the connection was blocked by a broker alarm while publishing. */
+  blockedCount = 0
+}

@@ -1,0 +1,233 @@
+import { Drops } from '../../../lib/drops'
+import { TestSubscriber } from '../../../lib/testing'
+import { AmqpChannelError, connect, consume, ConsumerStats, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
+import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, unackedOnChannels, until } from './broker'
+
+describeBroker('amqp consume', () => {
+  let raw: Raw
+  let connection: AmqpConnection
+  let name: string
+  const queues: string[] = []
+
+  beforeEach(async () => {
+    raw = await Raw.open()
+    name = uniqueName('consume')
+    connection = await connect(AMQP_URL, { name, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } })
+  })
+
+  afterEach(async () => {
+    await connection.close({ timeoutMs: 1000 })
+    await raw.delete(...queues.splice(0))
+    await raw.close()
+  })
+
+  async function queue(count: number, args = {}): Promise<string> {
+    const q = await raw.queue(uniqueName('q'), args)
+    queues.push(q)
+    await raw.fill(q, count)
+    return q
+  }
+
+  describe('when nothing is requested', () => {
+    it('buffers at most the prefetch window and emits nothing', async () => {
+      const q = await queue(50)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>()
+      consume(connection, { queue: q, prefetch: 5, stats }).subscribe(ts)
+      await until(() => stats.delivered === 5, '5 deliveries')
+      await sleep(200)
+      expect(stats.delivered).toBe(5)
+      expect(stats.maxBuffered).toBe(5)
+      expect(ts.values).toHaveLength(0)
+      expect(await unackedOnChannels(name)).toEqual([5])
+      ts.cancel()
+    })
+  })
+
+  describe('when demand and acks flow', () => {
+    it('§1.1 emits exactly what is requested, in queue order, and acks drain the queue', async () => {
+      const q = await queue(30)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ onNext: (d) => d.ack() })
+      consume(connection, { queue: q, prefetch: 4, stats }).subscribe(ts)
+      ts.request(7)
+      await ts.awaitCount(7)
+      await sleep(100)
+      expect(ts.values).toHaveLength(7)
+      ts.request(23)
+      await ts.awaitCount(30)
+      expect(ts.values.map((d) => d.text())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)))
+      expect(stats.maxBuffered).toBeLessThanOrEqual(4)
+      expect(stats.maxUnackedAtBroker).toBeLessThanOrEqual(4)
+      await until(() => stats.unackedAtBroker === 0, 'acks sent')
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 0, 'queue empty')
+      expect(ts.violations).toEqual([])
+    })
+
+    it("acks with ack: 'on-emit' as each delivery is emitted", async () => {
+      const q = await queue(20)
+      const stats = new ConsumerStats()
+      const values = await consume(connection, { queue: q, prefetch: 3, ack: 'on-emit', stats })
+        .iterate({ prefetch: 2 })
+      const seen: string[] = []
+      for await (const d of values) {
+        expect(d.settlement).toBe('acked')
+        seen.push(d.text())
+        if (seen.length === 20) break
+      }
+      expect(seen).toHaveLength(20)
+      expect(stats.acked).toBe(20)
+    })
+
+    it('coalesces acks: a held delivery below the watermark is not acked by a multiple ack', async () => {
+      const q = await queue(10)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
+      consume(connection, { queue: q, prefetch: 10, ackBatch: 1, stats }).subscribe(ts)
+      await ts.awaitCount(10)
+      for (const d of ts.values.slice(1)) d.ack() // hold the first
+      await until(() => stats.unackedAtBroker === 1, 'all but one acked')
+      expect(await unackedOnChannels(name)).toEqual([1])
+      ts.values[0]!.ack()
+      await until(() => stats.unackedAtBroker === 0, 'last ack')
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 0, 'queue empty')
+    })
+  })
+
+  describe('when settling misbehaves', () => {
+    it('ack twice, nack after ack, ack after the channel closed: no crash, no 406', async () => {
+      const q = await queue(3)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 3 })
+      consume(connection, { queue: q, prefetch: 3, stats }).subscribe(ts)
+      await ts.awaitCount(3)
+      const [a, b, c] = ts.values as [Delivery, Delivery, Delivery]
+      a.ack()
+      a.ack()
+      a.nack()
+      b.reject()
+      b.ack()
+      await sleep(100)
+      expect(stats.channels).toBe(1) // no channel error reopened anything
+      ts.cancel()
+      await connection.close({ timeoutMs: 200 })
+      c.ack() // its channel is gone: a no-op
+      expect(c.settlement).toBe('acked')
+      expect(stats.stale).toBe(1)
+      expect(await raw.depth(q)).toBe(1) // c was requeued by the broker; b rejected (no DLX: discarded)
+    })
+
+    it('a nacked-with-requeue delivery comes back redelivered', async () => {
+      const q = await queue(1)
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 2 })
+      consume(connection, { queue: q, prefetch: 1 }).subscribe(ts)
+      await ts.awaitCount(1)
+      expect(ts.values[0]!.redelivered).toBe(false)
+      ts.values[0]!.nack()
+      await ts.awaitCount(2)
+      expect(ts.values[1]!.redelivered).toBe(true)
+      expect(ts.values[1]!.text()).toBe('0')
+      ts.values[1]!.ack()
+      ts.cancel()
+    })
+  })
+
+  describe('when a lossy operator drops a delivery', () => {
+    it('nacks it through ON_DROP (requeued by default, dead-lettered when asked)', async () => {
+      const q = await queue(2)
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 2 })
+      consume(connection, { queue: q, prefetch: 2 }).subscribe(ts)
+      await ts.awaitCount(2)
+      const drops = new Drops<Delivery>(undefined)
+      drops.drop(ts.values[0]!, 'overflow')
+      expect(ts.values[0]!.settlement).toBe('nacked')
+      ts.values[1]!.ack()
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 1, 'the dropped one requeued')
+    })
+
+    it("with nack: 'dead-letter' a drop goes to the queue's dead-letter exchange", async () => {
+      const dlq = await raw.queue(uniqueName('dlq'))
+      queues.push(dlq)
+      const q = await queue(1, { deadLetterExchange: '', deadLetterRoutingKey: dlq })
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 1 })
+      consume(connection, { queue: q, prefetch: 1, nack: 'dead-letter' }).subscribe(ts)
+      await ts.awaitCount(1)
+      new Drops<Delivery>(undefined).drop(ts.values[0]!, 'expired')
+      await until(async () => (await raw.depth(dlq)) === 1, 'dead-lettered')
+      expect(await raw.depth(q)).toBe(0)
+      ts.cancel()
+    })
+  })
+
+  describe('when the downstream cancels', () => {
+    it('§3.5 sends basic.cancel and requeues what was buffered but not emitted', async () => {
+      const q = await queue(20)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 2 })
+      consume(connection, { queue: q, prefetch: 8, stats }).subscribe(ts)
+      await until(() => stats.delivered === 8, 'window full')
+      ts.values.forEach((d) => d.ack())
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 18, '18 back in the queue')
+      expect(stats.requeued).toBeGreaterThanOrEqual(6)
+      const rest = await raw.drainQueue(q)
+      expect(rest.sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 18 }, (_, i) => String(i + 2)))
+    })
+
+    it('keeps the channel open until emitted deliveries are settled, then closes it', async () => {
+      const q = await queue(3)
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 1 })
+      consume(connection, { queue: q, prefetch: 3 }).subscribe(ts)
+      await ts.awaitCount(1)
+      ts.cancel()
+      await sleep(100)
+      expect(await unackedOnChannels(name)).toEqual([1]) // the held one; the others requeued
+      ts.values[0]!.ack()
+      await until(async () => (await unackedOnChannels(name)).length === 0, 'channel closed')
+      expect(await raw.depth(q)).toBe(2)
+    })
+  })
+
+  describe('when the server cancels the consumer (queue deleted)', () => {
+    it('completes the flow', async () => {
+      const q = await queue(0)
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
+      consume(connection, { queue: q }).subscribe(ts)
+      await sleep(200)
+      await raw.delete(q)
+      await ts.awaitTerminal()
+      ts.assertComplete()
+    })
+  })
+
+  describe('when the input is bad', () => {
+    it('a missing queue fails the flow with AmqpChannelError (404)', async () => {
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 1 })
+      consume(connection, { queue: uniqueName('missing') }).subscribe(ts)
+      await ts.awaitTerminal()
+      ts.assertError(AmqpChannelError)
+      expect((ts.error as AmqpChannelError).replyCode).toBe(404)
+      expect(String(ts.error)).not.toContain('guest:guest')
+    })
+
+    it('§3.9 request(0) fails the flow with RangeError and cancels the consumer', async () => {
+      const q = await queue(2)
+      const ts = new TestSubscriber<Delivery>()
+      consume(connection, { queue: q, prefetch: 2 }).subscribe(ts)
+      await sleep(100)
+      ts.request(0)
+      ts.assertError(RangeError)
+      await until(async () => (await raw.depth(q)) === 2, 'requeued')
+    })
+
+    it('invalid options throw TypeError at construction', () => {
+      expect(() => consume(connection, { queue: 'q', prefetch: 0 })).toThrow(/amqp.consume: prefetch must be a positive integer, got 0/)
+      expect(() => consume(connection, { queue: 'q', prefetch: 70000 })).toThrow(TypeError)
+      expect(() => consume(connection, { queue: 'q', ack: 'auto' as 'manual' })).toThrow(/ack must be one of/)
+      expect(() => consume(connection, { queue: 1 as unknown as string })).toThrow(TypeError)
+    })
+  })
+})
