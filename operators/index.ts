@@ -10,3 +10,5 @@ export { buffer, type BufferOptions, type BackpressureBufferOptions, type LossyB
 export { tap, type TapObserver } from './tap'
 export { limitRate } from './limit-rate'
 export { createThrottleControl, throttle, type ThrottleControl, type ThrottleControlOptions, type ThrottleMode, type ThrottleOptions } from './throttle'
+export { conflate, type ConflateOptions } from './conflate'
+export { latest, type LatestOptions } from './latest'

@@ -1,0 +1,54 @@
+import fc from 'fast-check'
+import type { DropReason } from '../../lib/drops'
+import { Flow } from '../../lib/flow'
+import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { conflate } from '../../operators/conflate'
+import { commands, model, run } from './one-slot-model'
+
+describe('conflate', () => {
+  describe('when driven by random demand and emissions (model-based)', () => {
+    it('§1.1; delivers exactly the folds the model computes; no drop except the fold held at cancel', () => {
+      fc.assert(
+        fc.property(commands, fc.constantFrom('complete' as const, 'cancel' as const), (cmds, end) => {
+          const sum = (a: number, b: number) => a + b
+          const actual = run(cmds, end, sum)
+          const expected = model(cmds, end, sum)
+          expect(actual).toEqual({ out: expected.out, dropped: expected.dropped })
+          // the folds add up to everything produced, minus the fold held at cancel
+          const total = (expected.produced * (expected.produced - 1)) / 2 + 0 // (+ 0: never -0)
+          expect([...actual.out, ...actual.dropped.map(([e]) => e)].reduce(sum, 0)).toBe(total)
+        }),
+        { numRuns: 300 },
+      )
+    })
+  })
+
+  describe('when the reducer throws', () => {
+    it('cancels upstream, signals the error, and drops the held fold and the incoming element once each', () => {
+      const source = new TestPublisher<number>()
+      const ts = new TestSubscriber<number>()
+      const dropped: Array<[number, DropReason]> = []
+      const boom = new Error('reducer')
+      Flow.from(source)
+        .pipe(
+          conflate<number>(
+            () => {
+              throw boom
+            },
+            { onDrop: (e, r) => void dropped.push([e, r]) },
+          ),
+        )
+        .subscribe(ts)
+      source.next(1, 2)
+      source.assertCancelled()
+      expect(ts.error).toBe(boom)
+      expect(dropped).toEqual([[2, 'cancelled'], [1, 'cancelled']])
+    })
+  })
+
+  describe('when constructed with bad arguments', () => {
+    it('rejects a non-function reducer', () => {
+      expect(() => conflate(undefined as never)).toThrow(new TypeError('conflate: reducer must be a function, got undefined'))
+    })
+  })
+})
