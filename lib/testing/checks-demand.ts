@@ -142,10 +142,12 @@ export const demandChecks: readonly CheckDefinition[] = [
       const infinite = ctx.options.infinite
       const counter = new CountingSubscriber<unknown>(n, infinite)
       ctx.subscribe(ctx.make(n), counter)
-      const stopped = (): boolean => counter.errored || counter.completed || counter.firstProblem !== null || (infinite && counter.count >= n)
-      await ctx.until(stopped, `${n} elements`, undefined, Math.max(30_000, ctx.options.timeoutMs)).catch(() => undefined)
+      const stopped = (): boolean =>
+        counter.errored || counter.completed || counter.firstProblem !== null || ctx.unhandled.length > 0 || (infinite && counter.count >= n)
+      await ctx.until(stopped, `${n} elements`, undefined, Math.max(30_000, ctx.options.timeoutMs), () => counter.count).catch(() => undefined)
       const saw = `${counter.count} elements${counter.completed ? ', onComplete' : ''}${counter.errored ? `, onError(${show(counter.error)})` : ''}`
-      if (counter.firstProblem !== null) ctx.fail(`${n} elements; ${counter.firstProblem} (after ${saw})`)
+      const problem = counter.firstProblem ?? (ctx.unhandled.length > 0 ? `the unhandled-error hook got ${show(ctx.unhandled[0])}` : null)
+      if (problem !== null) ctx.fail(`${n} elements; ${problem} (after ${saw})`)
       if (counter.count !== n || counter.errored || !(infinite || counter.completed)) {
         ctx.fail(`${n} elements${infinite ? '' : ' then onComplete'}; saw ${saw}`)
       }

@@ -98,18 +98,28 @@ export class CheckContext<T> {
     if (this.options.async) await sleep(this.options.settleMs)
   }
 
-  /** Waits (bounded by `timeoutMs`) until `done()`; throws `expected <what>; saw <log>` otherwise. */
-  async until(done: () => boolean, what: string, ts?: TestSubscriber<T>, timeoutMs = this.options.timeoutMs): Promise<void> {
+  /**
+   * Waits (bounded by `timeoutMs`) until `done()`; throws `expected <what>; saw <log>` otherwise.
+   * With `progress`, also gives up once it has not changed for the default `timeoutMs`.
+   */
+  async until(done: () => boolean, what: string, ts?: TestSubscriber<T>, timeoutMs = this.options.timeoutMs, progress?: () => number): Promise<void> {
     const deadline = Date.now() + timeoutMs
+    let last = progress?.()
+    let stall = Date.now() + this.options.timeoutMs
     while (!done()) {
-      if (Date.now() > deadline) this.fail(`${what} within ${timeoutMs} ms`, ts)
+      if (ts !== undefined && ts.violations.length > 0) this.fail(`${what} and no protocol violation`, ts)
+      if (progress !== undefined && progress() !== last) {
+        last = progress()
+        stall = Date.now() + this.options.timeoutMs
+      }
+      if (Date.now() > deadline || (progress !== undefined && Date.now() > stall)) this.fail(`${what} within ${timeoutMs} ms`, ts)
       this.options.scheduler?.advanceBy(this.options.advanceMs)
       await macrotask()
     }
   }
 
   fail(expected: string, ts?: TestSubscriber<T>): never {
-    throw new Error(`expected ${expected}; saw ${ts === undefined ? 'nothing' : ts.describe()}`)
+    throw new Error(ts === undefined ? `expected ${expected}` : `expected ${expected}; saw ${ts.describe()}`)
   }
 
   /** No protocol violation recorded, no error sent to the unhandled hook. */

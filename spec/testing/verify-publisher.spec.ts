@@ -1,0 +1,102 @@
+import { Flow } from '../../lib/flow'
+import { conformanceChecks, conformanceSuite, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
+import { brokenRange, type Defects } from './broken-publishers'
+
+const FAST: VerifyOptions = { timeoutMs: 100, scheduleRuns: 10, recursionBound: 1000 }
+
+async function failures(defects: Defects, options: VerifyOptions = FAST): Promise<CheckResult[]> {
+  const results = await conformanceChecks((n) => brokenRange(n, defects), options)
+  return results.filter((r) => r.status === 'failed')
+}
+
+const names = (results: CheckResult[]): string[] => results.map((r) => r.name)
+
+describe('verifyPublisher', () => {
+  describe('when the publisher is correct', () => {
+    it('passes every check', async () => {
+      const results = await conformanceChecks((n) => brokenRange(n), FAST)
+      expect(results.filter((r) => r.status !== 'passed')).toEqual([
+        expect.objectContaining({ name: expect.stringMatching(/^§1.4 /), status: 'skipped' }),
+      ])
+    })
+  })
+
+  describe('when the publisher is broken, it names the rule', () => {
+    it('§1.1 catches a publisher that emits more than requested', async () => {
+      const failed = await failures({ greedy: true })
+      expect(names(failed)).toEqual(expect.arrayContaining(['§1.1 emits no more than requested']))
+      expect(failed.find((r) => r.name.startsWith('§1.1 emits'))?.message).toMatch(/§1.1 onNext #2 \(1\) but only 1 requested/)
+    })
+
+    it('§3.9 catches a publisher that throws on a bad request instead of onError', async () => {
+      const failed = await failures({ throwOnBadRequest: true })
+      expect(names(failed)).toEqual([
+        '§3.9 request(0) signals onError(RangeError)',
+        '§3.9 request(-1) signals onError(RangeError)',
+        '§3.9 request(NaN) signals onError(RangeError)',
+        '§3.9 request(1.5) signals onError(RangeError)',
+        '§3.9 request("1") signals onError(RangeError)',
+      ])
+      expect(failed[0]?.message).toMatch(/§3.16 request\(0\) threw RangeError/)
+    })
+
+    it('§3.6 and §1.7 catch a publisher that emits after cancel', async () => {
+      const failed = names(await failures({ ignoreCancel: true }))
+      expect(failed).toEqual(expect.arrayContaining(['§1.7 nothing after cancel() from inside onNext', '§3.6 request after cancel is a no-op']))
+      expect(failed.every((n) => /^§(1\.7|3\.6|3\.7|1\.1 §1\.3)/.test(n))).toBe(true)
+    })
+
+    it('§1.9 catches a publisher that never calls onSubscribe', async () => {
+      const failed = names(await failures({ noOnSubscribe: true }))
+      expect(failed).toContain('§1.9 onSubscribe is signalled first, exactly once')
+    })
+
+    it('§1.9 catches a publisher that accepts subscribe(null)', async () => {
+      expect(names(await failures({ acceptNull: true }))).toEqual(['§1.9 subscribe(null) and subscribe(undefined) throw TypeError'])
+    })
+
+    it('§1.7 catches a publisher that completes again when requested after completion', async () => {
+      const failed = names(await failures({ completeAgain: true }))
+      expect(failed).toContain('§1.7 nothing after onComplete, even when requested again')
+    })
+
+    it('§2.13 catches a publisher that lets a Subscriber throw escape', async () => {
+      expect(names(await failures({ unsafe: true }))).toEqual([
+        '§2.13 a Subscriber throwing from onNext is treated as cancelled; the error reaches the unhandled-error hook',
+      ])
+    })
+
+    it('§3.3 catches recursion without a trampoline, and only that', async () => {
+      const failed = await failures({ recursive: true }, { ...FAST, recursionBound: 100_000 })
+      expect(names(failed)).toEqual(['§3.3 100,000 elements requested one at a time from inside onNext complete without stack overflow'])
+      expect(failed[0]?.message).toMatch(/Maximum call stack size exceeded/)
+    })
+  })
+
+  describe('when options limit what the factory can produce', () => {
+    it('skips checks with a visible reason', () => {
+      const suite = conformanceSuite((n) => brokenRange(n), { maxElements: 1, recursionBound: 1000 })
+      const skipped = suite.filter((c) => c.skipReason !== null).map((c) => `${c.name}: ${c.skipReason}`)
+      expect(skipped).toEqual(
+        expect.arrayContaining([
+          '§1.7 nothing after cancel() from inside onNext: needs a publisher of 2 elements; maxElements is 1',
+          '§3.3 1,000 elements requested one at a time from inside onNext complete without stack overflow: maxElements (1) is below recursionBound (1000)',
+        ]),
+      )
+    })
+
+    it('skips checks that need completion for an infinite publisher and adds the infinite-demand check', () => {
+      const suite = conformanceSuite(() => Flow.never(), { infinite: true })
+      expect(suite.find((c) => c.name.startsWith('§3.17 request(Infinity) delivers'))?.skipReason).toBe('needs completion; the publisher is infinite')
+      expect(suite.map((c) => c.name)).toContain('§3.17 request(Infinity) on an infinite publisher is honoured until cancel()')
+    })
+
+    it('skips by name prefix on request', () => {
+      const suite = conformanceSuite((n) => Flow.range(0, n), { skip: { '§3.3': 'too slow here' } })
+      expect(suite.find((c) => c.rule === '3.3')?.skipReason).toBe('too slow here')
+    })
+  })
+})
+
+// The jest front end, on a correct publisher: one test per rule.
+verifyPublisher('brokenRange() without defects', (n) => brokenRange(n), { recursionBound: 10_000 })
