@@ -3,10 +3,18 @@ import { sampleTime } from 'rxjs'
 import type { DropReason } from '../../lib/drops'
 import { Flow } from '../../lib/flow'
 import { setUnhandledErrorHook } from '../../lib/hooks'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { sample } from '../../operators/sample'
-import { BOOM, emissions, HotSource, requestSchedule, rxjsRun, scheduleRequests, timedInput } from './time-kit'
+import { BOOM, emissions, HotSource, lockstep, requestSchedule, rxjsRun, scheduleRequests, timedInput } from './time-kit'
+
+const vs = new VirtualScheduler()
+verifyPublisher('sample', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs })), {
+  scheduler: vs,
+  maxElements: 100,
+  failing: () => Flow.error<number>(BOOM).pipe(sample<number>(5, { scheduler: vs })),
+})
+verifyPublisher('sample (emitLast)', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs, emitLast: true })), { scheduler: vs, maxElements: 100 })
 
 function setup(times: number[], end: number, options: { emitLast?: boolean; request?: number; period?: number } = {}) {
   const scheduler = new VirtualScheduler()

@@ -2,10 +2,25 @@ import fc from 'fast-check'
 import type { DropReason } from '../../lib/drops'
 import { Flow } from '../../lib/flow'
 import { setUnhandledErrorHook } from '../../lib/hooks'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { createThrottleControl, throttle } from '../../operators/throttle'
 import { BOOM, emissions, HotSource, LaggySource, requestSchedule, scheduleRequests, timedInput } from './time-kit'
+
+const vs = new VirtualScheduler()
+for (const mode of ['shape', 'enforce'] as const) {
+  // 'enforce' on a synchronous source drops what exceeds the bucket: a bucket big enough for every check
+  const burst = mode === 'shape' ? 10 : 1e9
+  verifyPublisher(`throttle ${mode}`, (n) => Flow.range(0, n).pipe(throttle<number>({ rate: 5, perMs: 1, burst, mode, scheduler: vs })), {
+    scheduler: vs,
+    recursionBound: 5_000,
+    failing: () => Flow.error<number>(BOOM).pipe(throttle<number>({ rate: 1, perMs: 1, mode, scheduler: vs })),
+  })
+}
+verifyPublisher('throttle shape with cost', (n) => Flow.range(0, n).pipe(throttle<number>({ rate: 5, perMs: 1, burst: 10, cost: () => 2, mode: 'shape', scheduler: vs })), {
+  scheduler: vs,
+  recursionBound: 5_000,
+})
 
 /** Largest total cost emitted in any closed window [t, t + perMs]. */
 function maxWindow(times: number[], costs: number[], perMs: number): number {

@@ -6,7 +6,8 @@
 import fc from 'fast-check'
 import { Observable, VirtualTimeScheduler, type OperatorFunction } from 'rxjs'
 import { addCap, isValidRequest, produced } from '../../lib/demand'
-import type { Publisher, Subscriber } from '../../lib/protocol'
+import { Flow } from '../../lib/flow'
+import type { Operator, Publisher, Subscriber } from '../../lib/protocol'
 import type { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { TestSubscriber } from '../../lib/testing'
 
@@ -163,4 +164,54 @@ export class LaggySource implements Publisher<number> {
       },
     })
   }
+}
+
+/**
+ * A publisher for `verifyPublisher` around a lossy time operator: the source emits 0, 1, …
+ * `gapMs` after subscription and then `gapMs` after each output element reached the
+ * subscriber (lock-step), and completes `gapMs` after the last one. With `gapMs` longer than
+ * the operator's window, nothing is conflated or dropped, so `factory(n)` emits exactly `n`.
+ */
+export function lockstep<R>(scheduler: VirtualScheduler, n: number, gapMs: number, op: Operator<number, R>): Publisher<R> {
+  return new Flow<R>((outer) => {
+    let next = 0
+    let requested = 0
+    let cancelled = false
+    let src: Subscriber<number> | null = null
+    const step = (): void => {
+      scheduler.schedule(() => {
+        if (cancelled || src === null) return
+        if (next === n) {
+          src.onComplete()
+          src = null
+        } else if (requested > 0) {
+          requested = produced(requested, 1)
+          src.onNext(next++)
+        }
+      }, gapMs)
+    }
+    const source: Publisher<number> = {
+      subscribe(s) {
+        src = s
+        s.onSubscribe({
+          request: (k) => {
+            if (isValidRequest(k)) requested = addCap(requested, k)
+          },
+          cancel: () => {
+            cancelled = true
+          },
+        })
+        step()
+      },
+    }
+    op(source).subscribe({
+      onSubscribe: (s) => outer.onSubscribe(s),
+      onNext: (v) => {
+        outer.onNext(v)
+        step()
+      },
+      onError: (e) => outer.onError(e),
+      onComplete: () => outer.onComplete(),
+    })
+  })
 }
