@@ -1,0 +1,155 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { SingleBar } from 'cli-progress'
+import { parseBenchArgs, UsageError, USAGE, type BenchOptions } from './args'
+import { simTables, simWarnings, targetLines, throughputTable } from './format'
+import { PLUGINS, pluginSummary, runPlugin, type PluginName, type PluginResult } from './plugins'
+import { writeReport, type BenchResults } from './reporting/index'
+import {
+  SCENARIOS,
+  defaultStrategyIds,
+  describeFamilies,
+  findScenario,
+  parseScenario,
+  resolveStrategy,
+  simulate,
+  type Scenario,
+} from './sim/index'
+import { checkNames, LIBRARIES, LIBRARY_LABELS, runThroughput, workloadNames } from './throughput/index'
+import { WORKLOADS } from './throughput/workloads/index'
+
+/**
+ * `npm run bench`: the strategy simulator (deterministic, virtual time), the throughput
+ * comparison against the plain loop and the peers (real time), the broker/socket plug-ins
+ * when asked, then tables on the terminal and, with `--report`, an HTML page with charts.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let options: BenchOptions
+  let scenarios: Scenario[]
+  let strategies: string[]
+  try {
+    options = parseBenchArgs(argv)
+    if (options.help) {
+      console.log(USAGE)
+      return 0
+    }
+    if (options.list) {
+      console.log(listing())
+      return 0
+    }
+    scenarios = [
+      ...(options.scenarios.length === 0 && options.scenarioFiles.length === 0 ? SCENARIOS : options.scenarios.map(findScenario)),
+      ...options.scenarioFiles.map((file) => parseScenario(readJson(file), file)),
+    ]
+    strategies = options.strategies.length === 0 ? defaultStrategyIds() : options.strategies
+    for (const id of strategies) resolveStrategy(id)
+    checkNames('workload', options.workloads)
+    checkNames('library', options.libraries)
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TypeError) {
+      console.error(`bench: ${error.message}`)
+      return 2
+    }
+    throw error
+  }
+
+  const color = process.stdout.isTTY === true
+  const results: BenchResults = options.fromJson !== null ? (readJson(options.fromJson) as BenchResults) : { command: `npm run bench -- ${argv.join(' ')}`.trim(), date: new Date().toISOString(), node: process.version, simulation: null, throughput: null, plugins: [] }
+
+  if (options.runSim) {
+    const bar = progress(scenarios.length * strategies.length, 'simulator')
+    results.simulation = simulate(scenarios, strategies, options.seed, (scenario, strategy) => bar?.increment({ what: `${scenario} / ${strategy}` }))
+    bar?.stop()
+    console.log(simTables(results.simulation, color))
+    const warnings = simWarnings(results.simulation)
+    if (warnings.length > 0) console.log(`\n⚠ ${warnings.length} rule breach(es) seen by the simulator:\n  ${warnings.slice(0, 30).join('\n  ')}`)
+    console.log('')
+  }
+
+  if (options.runThroughput) {
+    const workloads = options.workloads.length > 0 ? options.workloads : workloadNames()
+    const libraries = options.libraries.length > 0 ? options.libraries : LIBRARIES.filter((l) => l !== 'loop')
+    const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput')
+    if (bar === null) console.log(`throughput: ${libraries.length} libraries × ${workloads.length} workloads, one process per library…`)
+    results.throughput = await runThroughput({
+      workloads,
+      libraries,
+      quick: options.quick,
+      onStep: (library, workload) => bar?.increment({ what: `${library} / ${workload}` }),
+    })
+    bar?.stop()
+    console.log(throughputTable(results.throughput, color))
+    const targets = targetLines(results.throughput)
+    if (targets.length > 0) console.log(`\nissue 2 targets (filter-map-reduce):\n${targets.join('\n')}`)
+    console.log('\nFigures from a shared machine are noisy; compare ratios, not absolute times.\n')
+  }
+
+  const plugins: [PluginName, boolean][] = [
+    ['amqp', options.amqp !== null],
+    ['tcp', options.tcp],
+  ]
+  for (const [name, wanted] of plugins) {
+    if (!wanted) continue
+    const result: PluginResult = await runPlugin(name, { amqpUrl: options.amqp, quick: options.quick, seed: options.seed })
+    results.plugins.push(result)
+    console.log(result.status === 'ok' ? (pluginSummary(result) ?? `${name}: done (figures in --json)`) : `${name}: ${result.status}: ${result.note ?? ''}`)
+  }
+
+  if (options.json !== null) {
+    writeFileSafe(options.json, `${JSON.stringify(results, null, 2)}\n`)
+    console.log(`wrote ${options.json}`)
+  }
+  if (options.report !== null) {
+    const page = await writeReport(options.report, results)
+    console.log(`wrote ${page} (with the SVGs and summary.md)`)
+  }
+  return 0
+}
+
+function listing(): string {
+  const lines: string[] = ['Scenarios (--scenario):']
+  for (const s of SCENARIOS) lines.push(`  ${s.name.padEnd(18)} ${s.description}`)
+  lines.push('', 'Strategies (--strategies id,id,…; run by default: the ids in [ ]):')
+  for (const f of describeFamilies()) {
+    lines.push(`  ${f.usage.padEnd(62)} ${f.description}${f.unavailable === null ? '' : ` (unavailable: ${f.unavailable})`}`)
+    if (f.unavailable === null) lines.push(`  ${''.padEnd(62)} [${f.defaults.join(', ')}]`)
+  }
+  lines.push('', 'Throughput workloads (--workloads):')
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(18)} ${w.description}`)
+  lines.push('', 'Throughput libraries (--libraries):')
+  for (const l of LIBRARIES) lines.push(`  ${l.padEnd(22)} ${LIBRARY_LABELS[l]}`)
+  lines.push('', `Plug-ins: ${PLUGINS.map((p) => (p === 'amqp' ? '--amqp URL' : `--${p}`)).join(', ')}`)
+  return lines.join('\n')
+}
+
+function progress(total: number, label: string): SingleBar | null {
+  if (process.stdout.isTTY !== true || total < 2) return null
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {what}`, hideCursor: true, clearOnComplete: true, barsize: 30 })
+  bar.start(total, 0, { what: '' })
+  return bar
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown
+  } catch (error) {
+    throw new TypeError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+}
+
+function writeFileSafe(file: string, text: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true })
+  writeFileSync(file, text)
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error))
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,102 @@
+import type { RunResult, SimulationReport } from './sim/index'
+import { renderTable, fmt, type Column } from './table'
+import type { ThroughputReport, ThroughputRow } from './throughput/index'
+
+/** Terminal (and markdown) renderings of the simulator's and the throughput suite's results. */
+
+const SIM_COLUMNS: Column<RunResult>[] = [
+  { title: 'delivered', value: (r) => r.delivered, better: 'high' },
+  { title: 'dropped', value: (r) => r.dropped, better: 'low' },
+  { title: 'held', value: (r) => r.held.backlog + r.held.strategy + r.held.service, better: 'none' },
+  { title: 'peak buf', value: (r) => r.peakBuffered, better: 'low' },
+  { title: 'mean buf', value: (r) => r.meanBuffered, better: 'low' },
+  { title: 'peak backlog', value: (r) => r.peakBacklog, better: 'low' },
+  { title: 'p50 ms', value: (r) => r.latency.p50, better: 'low' },
+  { title: 'p95 ms', value: (r) => r.latency.p95, better: 'low' },
+  { title: 'p99 ms', value: (r) => r.latency.p99, better: 'low' },
+  { title: 'max ms', value: (r) => r.latency.max, better: 'low' },
+  { title: 'drain ms', value: (r) => r.drainMs, better: 'low' },
+  { title: 'drops by reason', value: (r) => reasons(r), better: 'none' },
+  { title: 'outcome', value: (r) => shortOutcome(r), better: 'none' },
+]
+
+export function reasons(r: RunResult): string {
+  const parts = Object.entries(r.droppedBy).map(([k, v]) => `${k} ${String(v)}`)
+  return parts.length === 0 ? '' : parts.join(', ')
+}
+
+export function shortOutcome(r: RunResult): string {
+  const o = r.outcome.startsWith('error: ') ? r.outcome.slice(7).split(':')[0] ?? r.outcome : r.outcome
+  return r.violations.length > 0 ? `${o} ⚠${r.violations.length}` : o
+}
+
+export function simTables(report: SimulationReport, color: boolean): string {
+  return report.scenarios
+    .map((s) => {
+      const produced = s.runs[0]?.produced ?? 0
+      const title = `scenario ${s.name} (seed ${report.seed}, ${produced} elements produced) — ${s.description}`
+      return renderTable(title, (r) => r.strategy, s.runs, SIM_COLUMNS, color)
+    })
+    .join('\n\n')
+}
+
+/** Rule breaches and crashes, one line each (empty when there are none). */
+export function simWarnings(report: SimulationReport): string[] {
+  return report.scenarios.flatMap((s) => s.runs.flatMap((r) => r.violations.map((v) => `${s.name} / ${r.strategy}: ${v}`)))
+}
+
+/** Ratio to the plain loop, rows = libraries, columns = workloads; the headline's ns/element too. */
+export function throughputTable(report: ThroughputReport, color: boolean): string {
+  const libraries = [...new Set(report.rows.map((r) => r.library))]
+  const find = (library: string, workload: string): ThroughputRow | undefined => report.rows.find((r) => r.library === library && r.workload === workload)
+  const headline = report.workloads[0]?.name ?? ''
+  const columns: Column<string>[] = [
+    {
+      title: `${headline} ns/el`,
+      value: (lib) => find(lib, headline)?.nsPerElement?.p50 ?? null,
+      better: 'low',
+      format: (v) => v.toFixed(2),
+    },
+    {
+      title: 'spread (MAD)',
+      value: (lib) => {
+        const m = find(lib, headline)?.madPct
+        return m === null || m === undefined ? null : `±${m.toFixed(0)}%`
+      },
+      better: 'none',
+    },
+    ...report.workloads.map(
+      (w): Column<string> => ({
+        title: `${w.name} ×`,
+        value: (lib) => (lib === 'loop' ? null : (find(lib, w.name)?.ratio ?? null)),
+        better: 'low',
+        format: (v) => `${fmt(v)}×`,
+      }),
+    ),
+  ]
+  const title = `throughput vs the plain loop (ratio of ns per element, same process; ${report.node}, ${report.cpu}${report.quick ? ', --quick' : ''})`
+  const notes = report.rows
+    .filter((r) => r.status !== 'ok' || r.note !== null)
+    .filter((r) => r.library !== 'loop')
+    .map((r) => `  ${r.library} / ${r.workload}: ${r.status === 'ok' ? '' : `${r.status}: `}${r.note ?? ''}`)
+  return [renderTable(title, (lib) => lib, libraries, columns, color), ...(notes.length > 0 ? ['notes:', ...notes] : [])].join('\n')
+}
+
+/** Issue 2's targets for the headline, with the measured ratio. */
+export const TARGETS: { library: string; max: number; label: string }[] = [
+  { library: 'sluice', max: 2.5, label: 'unbounded' },
+  { library: 'sluice-request-128', max: 3.5, label: 'request(128)' },
+  { library: 'sluice-request-1', max: 5, label: 'request(1)' },
+  { library: 'sluice-for-await-256', max: 8, label: 'for await, prefetch 256' },
+]
+
+export function targetLines(report: ThroughputReport): string[] {
+  const headline = report.workloads[0]?.name
+  if (headline !== 'filter-map-reduce') return []
+  return TARGETS.map((t) => {
+    const row = report.rows.find((r) => r.library === t.library && r.workload === headline)
+    if (row?.ratio === null || row?.ratio === undefined) return `  ${t.label}: not measured`
+    const ok = row.ratio <= t.max
+    return `  ${t.label}: ${fmt(row.ratio)}× the loop (target ≤ ${t.max}×) ${ok ? 'met' : 'MISSED'}`
+  })
+}

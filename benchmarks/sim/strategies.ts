@@ -1,0 +1,198 @@
+import type { OnDrop } from '../../lib/drops'
+import { OVERFLOW_POLICIES } from '../../lib/drops'
+import type { Operator } from '../../lib/protocol'
+import type { Scheduler } from '../../lib/scheduler'
+import * as operators from '../../operators/index'
+import type { Item, StrategyContext } from './engine'
+import { unboundedBuffer } from './unbounded'
+
+/**
+ * The strategies the simulator compares, as a registry: one small entry per family.
+ * A strategy id is `family[:arg[:arg]]`, e.g. `buffer:drop-oldest:1000`, `throttle:shape`,
+ * `limitRate:32`. Each family builds an operator chain from the REAL sluice operators
+ * (looked up in `operators/index.ts`, so a family whose operator is not in this build is
+ * listed as unavailable instead of breaking the build).
+ */
+
+export type StrategyOutput = Item | Item[]
+
+export interface BuiltStrategy {
+  readonly id: string
+  readonly build: (ctx: StrategyContext) => Operator<Item, StrategyOutput>
+}
+
+interface Family {
+  readonly name: string
+  readonly usage: string
+  readonly description: string
+  /** The ids run when `--strategies` is not given. */
+  readonly defaults: readonly string[]
+  /** The operator exports this family needs. */
+  readonly needs: readonly string[]
+  /** Parses the arguments after the family name; throws a TypeError naming the bad one. */
+  readonly parse: (args: string[], id: string) => BuiltStrategy['build']
+}
+
+type Op = Operator<Item, StrategyOutput>
+
+function op<F>(name: string): F {
+  const f = (operators as Record<string, unknown>)[name]
+  if (typeof f !== 'function') throw new TypeError(`operator ${name} is not in this build (operators/index.ts does not export it)`)
+  return f as F
+}
+
+/** Builders of the operators' option objects, typed as issue 3 specifies them. */
+type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknown> }) => Op
+type LatestFn = (o?: { onDrop?: OnDrop<unknown> }) => Op
+type SampleFn = (periodMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
+type ThrottleFn = (o: { rate: number; perMs: number; burst?: number; mode: 'shape' | 'enforce'; onDrop?: OnDrop<unknown>; scheduler: Scheduler }) => Op
+type BatchFn = (o: { size: number; maxWaitMs?: number; scheduler: Scheduler }) => Op
+type LimitRateFn = (high: number, low?: number) => Op
+
+const FAMILIES: readonly Family[] = [
+  {
+    name: 'unbounded',
+    usage: 'unbounded',
+    description: 'requests everything upstream and queues it: what an RxJS pipeline ends up doing (baseline)',
+    defaults: ['unbounded'],
+    needs: [],
+    parse: (args, id) => {
+      noArgs(args, id)
+      return () => unboundedBuffer<Item>()
+    },
+  },
+  {
+    name: 'buffer',
+    usage: `buffer:<${OVERFLOW_POLICIES.join('|')}>:<capacity>`,
+    description: 'a bounded buffer with a named overflow policy',
+    defaults: [
+      'buffer:backpressure:64',
+      'buffer:drop-incoming:100',
+      'buffer:drop-incoming:1000',
+      'buffer:drop-oldest:100',
+      'buffer:drop-oldest:1000',
+      'buffer:drop-newest:100',
+      'buffer:drop-all:100',
+      'buffer:error:1000',
+    ],
+    needs: ['buffer'],
+    parse: (args, id) => {
+      const [policy, cap] = args
+      if (policy === undefined || !(OVERFLOW_POLICIES as readonly string[]).includes(policy)) {
+        throw new TypeError(`${id}: the policy must be one of ${OVERFLOW_POLICIES.join(', ')}, got ${JSON.stringify(policy ?? '')}`)
+      }
+      const capacity = int(cap, id, 'capacity')
+      return (ctx) => op<BufferFn>('buffer')({ capacity, overflow: policy, onDrop: ctx.onDrop })
+    },
+  },
+  {
+    name: 'latest',
+    usage: 'latest',
+    description: 'without demand keep only the newest element (conflation)',
+    defaults: ['latest'],
+    needs: ['latest'],
+    parse: (args, id) => {
+      noArgs(args, id)
+      return (ctx) => op<LatestFn>('latest')({ onDrop: ctx.onDrop })
+    },
+  },
+  {
+    name: 'sample',
+    usage: 'sample[:<periodMs>]',
+    description: 'emit the newest element every period (default 5 ms)',
+    defaults: ['sample:5'],
+    needs: ['sample'],
+    parse: (args, id) => {
+      const period = args[0] === undefined ? 5 : int(args[0], id, 'periodMs')
+      return (ctx) => op<SampleFn>('sample')(period, { scheduler: ctx.scheduler, onDrop: ctx.onDrop })
+    },
+  },
+  {
+    name: 'throttle',
+    usage: 'throttle:<shape|enforce>[:<rate per second>]',
+    description: 'a token bucket (burst = rate/10); default rate = the consumer capacity; shape delays, enforce drops',
+    defaults: ['throttle:shape', 'throttle:enforce'],
+    needs: ['throttle'],
+    parse: (args, id) => {
+      const mode = args[0]
+      if (mode !== 'shape' && mode !== 'enforce') throw new TypeError(`${id}: the mode must be shape or enforce, got ${JSON.stringify(mode ?? '')}`)
+      const fixed = args[1] === undefined ? undefined : int(args[1], id, 'rate')
+      return (ctx) => {
+        const rate = fixed ?? Math.round(ctx.consumerRatePerSec)
+        const burst = Math.max(1, Math.round(rate / 10))
+        return op<ThrottleFn>('throttle')({ rate, perMs: 1000, burst, mode, onDrop: ctx.onDrop, scheduler: ctx.scheduler })
+      }
+    },
+  },
+  {
+    name: 'batch',
+    usage: 'batch[:<size>[:<maxWaitMs>]]',
+    description: 'arrays of up to size elements, flushed when full or after maxWaitMs (default 32, 10 ms)',
+    defaults: ['batch:32:10'],
+    needs: ['batch'],
+    parse: (args, id) => {
+      const size = args[0] === undefined ? 32 : int(args[0], id, 'size')
+      const maxWaitMs = args[1] === undefined ? 10 : int(args[1], id, 'maxWaitMs')
+      return (ctx) => op<BatchFn>('batch')({ size, maxWaitMs, scheduler: ctx.scheduler })
+    },
+  },
+  {
+    name: 'limitRate',
+    usage: 'limitRate[:<high>[:<low>]]',
+    description: 'upstream requests of at most high, replenished at 75% (default 32)',
+    defaults: ['limitRate:32'],
+    needs: ['limitRate'],
+    parse: (args, id) => {
+      const high = args[0] === undefined ? 32 : int(args[0], id, 'high')
+      const low = args[1] === undefined ? undefined : int(args[1], id, 'low', 0)
+      return () => (low === undefined ? op<LimitRateFn>('limitRate')(high) : op<LimitRateFn>('limitRate')(high, low))
+    },
+  },
+]
+
+/** The family names, in registry order. */
+export function familyNames(): string[] {
+  return FAMILIES.map((f) => f.name)
+}
+
+/** Why a family cannot run in this build, or null when it can. */
+export function unavailable(family: string): string | null {
+  const f = FAMILIES.find((x) => x.name === family)
+  if (f === undefined) return `unknown strategy family "${family}"`
+  const missing = f.needs.filter((n) => typeof (operators as Record<string, unknown>)[n] !== 'function')
+  return missing.length === 0 ? null : `needs operator${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, not in this build`
+}
+
+/** Every family with its usage, description and availability (for `--list`). */
+export function describeFamilies(): { name: string; usage: string; description: string; defaults: readonly string[]; unavailable: string | null }[] {
+  return FAMILIES.map((f) => ({ name: f.name, usage: f.usage, description: f.description, defaults: f.defaults, unavailable: unavailable(f.name) }))
+}
+
+/** The default strategy ids: every available family's defaults. */
+export function defaultStrategyIds(): string[] {
+  return FAMILIES.filter((f) => unavailable(f.name) === null).flatMap((f) => f.defaults)
+}
+
+/** Parses a strategy id; a TypeError lists the valid families and their usage. */
+export function resolveStrategy(id: string): BuiltStrategy {
+  const [name = '', ...args] = id.trim().split(':')
+  const family = FAMILIES.find((f) => f.name === name)
+  if (family === undefined) {
+    throw new TypeError(
+      `unknown strategy "${id}"; valid strategies: ${FAMILIES.map((f) => f.usage).join(', ')}`,
+    )
+  }
+  const why = unavailable(name)
+  if (why !== null) throw new TypeError(`strategy "${id}" cannot run: ${why}; available: ${FAMILIES.filter((f) => unavailable(f.name) === null).map((f) => f.usage).join(', ')}`)
+  return { id: id.trim(), build: family.parse(args, id.trim()) }
+}
+
+function noArgs(args: string[], id: string): void {
+  if (args.length > 0) throw new TypeError(`${id}: this strategy takes no arguments`)
+}
+
+function int(value: string | undefined, id: string, what: string, min = 1): number {
+  const n = value === undefined ? NaN : Number(value)
+  if (!Number.isInteger(n) || n < min || n > 1e9) throw new TypeError(`${id}: ${what} must be an integer ≥ ${min}, got ${JSON.stringify(value ?? '')}`)
+  return n
+}

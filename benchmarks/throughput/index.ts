@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { LIBRARIES, LIBRARY_LABELS, type Library } from './common'
+import type { Timing, WorkerLine, WorkerRequest } from './worker'
+import { WORKLOADS } from './workloads/index'
+
+export { LIBRARIES, LIBRARY_LABELS, type Library } from './common'
+
+/** One row of the throughput comparison: a library on a workload. */
+export interface ThroughputRow {
+  workload: string
+  library: Library
+  label: string
+  status: 'ok' | 'missing' | 'error'
+  /** Why there is no figure (missing operator, error message). */
+  note: string | null
+  /** Elements processed per run (smaller than the loop's for the slow libraries). */
+  elements: number
+  /** ns per element: median, and the interquartile range. */
+  nsPerElement: { p50: number; p25: number; p75: number } | null
+  /** Median absolute deviation as a share of the median (spread). */
+  madPct: number | null
+  samples: number
+  /** This library's ns/element over the plain loop's, both measured in the same process. */
+  ratio: number | null
+  /** The plain loop's ns/element in that process. */
+  loopNsPerElement: number | null
+}
+
+export interface ThroughputReport {
+  node: string
+  cpu: string
+  date: string
+  quick: boolean
+  warmupMs: number
+  measureMs: number
+  workloads: { name: string; description: string; missing: Partial<Record<Library, string>> }[]
+  rows: ThroughputRow[]
+}
+
+export function workloadNames(): string[] {
+  return WORKLOADS.map((w) => w.name)
+}
+
+/** Checks names against the valid ones; a TypeError lists them. */
+export function checkNames(kind: 'workload' | 'library', names: readonly string[]): void {
+  const valid: readonly string[] = kind === 'workload' ? workloadNames() : LIBRARIES
+  for (const n of names) {
+    if (!valid.includes(n)) throw new TypeError(`unknown ${kind} "${n}"; valid ${kind === 'workload' ? 'workloads' : 'libraries'}: ${valid.join(', ')}`)
+  }
+}
+
+/**
+ * Runs the comparison: one child process per library (sequentially: the machine is small
+ * and shared), each measuring the plain loop and the library on every workload.
+ */
+export async function runThroughput(options: {
+  workloads?: readonly string[]
+  libraries?: readonly string[]
+  quick: boolean
+  onStep?: (library: string, workload: string) => void
+}): Promise<ThroughputReport> {
+  const workloads = options.workloads?.length ? [...options.workloads] : workloadNames()
+  const asked = options.libraries?.length ? options.libraries : LIBRARIES
+  checkNames('workload', workloads)
+  checkNames('library', asked)
+  const libraries = LIBRARIES.filter((l) => l !== 'loop' && (asked.includes(l) || asked.includes('loop')))
+  const warmupMs = options.quick ? 150 : 500
+  const measureMs = options.quick ? 200 : 500
+  const rows: ThroughputRow[] = []
+  let node = process.version
+  let cpu = 'unknown'
+  for (const library of libraries) {
+    const request: WorkerRequest = { library, workloads, warmupMs, measureMs }
+    const lines = await runWorker(request, (line) => {
+      if (line.type !== 'meta') options.onStep?.(library, line.workload)
+    })
+    for (const line of lines) {
+      if (line.type === 'meta') {
+        node = line.node
+        cpu = line.cpu
+      } else rows.push(toRow(line))
+    }
+  }
+  rows.unshift(...loopRows(rows, workloads))
+  return {
+    node,
+    cpu,
+    date: new Date().toISOString(),
+    quick: options.quick,
+    warmupMs,
+    measureMs,
+    workloads: WORKLOADS.filter((w) => workloads.includes(w.name)).map((w) => ({ name: w.name, description: w.description, missing: { ...w.missing } })),
+    rows,
+  }
+}
+
+/** The loop row of each workload: the median of the loops measured in every process. */
+function loopRows(rows: ThroughputRow[], workloads: string[]): ThroughputRow[] {
+  return workloads.map((workload) => {
+    const loops = rows.filter((r) => r.workload === workload && r.loopNsPerElement !== null).map((r) => r.loopNsPerElement as number)
+    loops.sort((a, b) => a - b)
+    const p50 = loops.length > 0 ? (loops[loops.length >> 1] as number) : null
+    return {
+      workload,
+      library: 'loop',
+      label: LIBRARY_LABELS.loop,
+      status: p50 === null ? 'missing' : 'ok',
+      note: p50 === null ? 'no process measured it' : `median of ${loops.length} processes`,
+      elements: 0,
+      nsPerElement: p50 === null ? null : { p50, p25: loops[0] as number, p75: loops[loops.length - 1] as number },
+      madPct: null,
+      samples: loops.length,
+      ratio: p50 === null ? null : 1,
+      loopNsPerElement: p50,
+    }
+  })
+}
+
+function toRow(line: Exclude<WorkerLine, { type: 'meta' }>): ThroughputRow {
+  const base = { workload: line.workload, library: line.library, label: LIBRARY_LABELS[line.library] }
+  if (line.type !== 'result') {
+    return {
+      ...base,
+      status: line.type,
+      note: line.type === 'missing' ? line.reason : line.error,
+      elements: 0,
+      nsPerElement: null,
+      madPct: null,
+      samples: 0,
+      ratio: null,
+      loopNsPerElement: null,
+    }
+  }
+  const per = (t: Timing, n: number) => ({ p50: t.p50 / n, p25: t.p25 / n, p75: t.p75 / n })
+  const lib = per(line.lib, line.elements)
+  const loop = per(line.loop, line.loopElements)
+  return {
+    ...base,
+    status: 'ok',
+    note: line.elements !== line.loopElements ? `run on ${line.elements.toLocaleString('en-US')} elements` : null,
+    elements: line.elements,
+    nsPerElement: lib,
+    madPct: line.lib.p50 > 0 ? (100 * line.lib.mad) / line.lib.p50 : null,
+    samples: line.lib.samples,
+    ratio: lib.p50 / loop.p50,
+    loopNsPerElement: loop.p50,
+  }
+}
+
+function runWorker(request: WorkerRequest, onLine: (line: WorkerLine) => void): Promise<WorkerLine[]> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(__dirname, 'worker.js'), JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const lines: WorkerLine[] = []
+    let buffered = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk
+      let nl: number
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const text = buffered.slice(0, nl)
+        buffered = buffered.slice(nl + 1)
+        if (text.trim() === '') continue
+        const line = JSON.parse(text) as WorkerLine
+        lines.push(line)
+        onLine(line)
+      }
+    })
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk
+    })
+    child.on('close', (code) => {
+      if (code !== 0) {
+        const seen = new Set(lines.map((l) => (l.type === 'meta' ? '' : l.workload)))
+        for (const workload of request.workloads) {
+          if (!seen.has(workload)) lines.push({ type: 'error', workload, library: request.library, error: `worker exited with ${String(code)}: ${stderr.trim().split('\n')[0] ?? ''}` })
+        }
+      }
+      resolve(lines)
+    })
+  })
+}

@@ -1,0 +1,81 @@
+import { filter as mostFilter, map as mostMap } from '@most/core'
+import { from as ixFrom, reduce as ixReduce } from 'ix/iterable'
+import { filter as ixFilter, map as ixMap } from 'ix/iterable/operators'
+import { from as ixAsyncFrom, reduce as ixAsyncReduce } from 'ix/asynciterable'
+import { filter as ixAsyncFilter, map as ixAsyncMap } from 'ix/asynciterable/operators'
+import { Readable, Transform, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { from as rxFrom, filter as rxFilter, map as rxMap, reduce as rxReduce } from 'rxjs'
+import { Flow } from '../../../lib/flow'
+import { filter, map } from '../../../operators/index'
+import { add1, even, mostFromArray, mostReduce, numbers, reduceForAwait, reduceWithBatches, sum, type Workload } from '../common'
+
+/** The headline: filter(even) → map(add1) → reduce(sum) over 1,000,000 integers. */
+export const filterMapReduce: Workload<number[]> = {
+  name: 'filter-map-reduce',
+  description: 'filter(even) → map(add1) → reduce(sum) over 1,000,000 integers',
+  elements: (scale) => Math.round(1_000_000 * scale),
+  input: (scale) => numbers(Math.round(1_000_000 * scale)),
+  loop: (a) => {
+    let acc = 0
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i] as number
+      if (even(x)) acc = sum(acc, add1(x))
+    }
+    return acc
+  },
+  scale: { 'ix-async': 0.02, 'node-streams': 0.1, 'web-streams': 0.02 },
+  impls: {
+    sluice: (a) => () => Flow.from(a).pipe(filter(even), map(add1)).reduce(sum, 0),
+    'sluice-request-128': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 128, sum),
+    'sluice-request-1': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1, sum),
+    'sluice-for-await-256': (a) => () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
+    rxjs: (a) => () => {
+      let result = NaN
+      rxFrom(a)
+        .pipe(rxFilter(even), rxMap(add1), rxReduce(sum, 0))
+        .subscribe((x) => {
+          result = x
+        })
+      return result
+    },
+    most: (a) => () => mostReduce(sum, 0, mostMap(add1, mostFilter(even, mostFromArray(a)))),
+    ix: (a) => () => ixReduce(ixFrom(a).pipe(ixFilter(even), ixMap(add1)), sum, 0),
+    'ix-async': (a) => () => ixAsyncReduce(ixAsyncFrom(a).pipe(ixAsyncFilter(even), ixAsyncMap(add1)), { callback: sum, seed: 0 }),
+    'node-streams': (a) => async () => {
+      let acc = 0
+      await pipeline(
+        Readable.from(a),
+        new Transform({ objectMode: true, transform: (x: number, _e, cb) => (even(x) ? cb(null, x) : cb()) }),
+        new Transform({ objectMode: true, transform: (x: number, _e, cb) => cb(null, add1(x)) }),
+        new Writable({
+          objectMode: true,
+          write: (x: number, _e, cb) => {
+            acc = sum(acc, x)
+            cb()
+          },
+        }),
+      )
+      return acc
+    },
+    'web-streams': (a) => async () => {
+      let i = 0
+      const source = new ReadableStream<number>({
+        pull: (c) => {
+          if (i < a.length) c.enqueue(a[i++] as number)
+          else c.close()
+        },
+      })
+      const reader = source
+        .pipeThrough(new TransformStream<number, number>({ transform: (x, c) => void (even(x) && c.enqueue(x)) }))
+        .pipeThrough(new TransformStream<number, number>({ transform: (x, c) => c.enqueue(add1(x)) }))
+        .getReader()
+      let acc = 0
+      for (;;) {
+        const r = await reader.read()
+        if (r.done) return acc
+        acc = sum(acc, r.value)
+      }
+    },
+  },
+}
