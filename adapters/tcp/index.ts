@@ -14,3 +14,10 @@ export {
   type DecoderOption,
 } from './codecs'
 export { FrameError, WriteStallError, ConnectionClosedError, RSocketError, ErrorCode } from './errors'
+export { serve, type ServeOptions, type RSocketServer } from './server'
+export { connect, type RSocketClient } from './client'
+export type { Responder } from './connection'
+export type { ConnectionOptions } from './options'
+export { MAX_REQUEST_N } from './credit'
+export { FrameDecoder, DEFAULT_RSOCKET_MAX_FRAME_SIZE } from './codec/decoder'
+export * as frames from './codec/frames'

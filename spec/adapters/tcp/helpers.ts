@@ -106,3 +106,96 @@ export function bytes(s: string): Uint8Array {
 export function text(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')
 }
+
+import { FrameDecoder } from '../../../adapters/tcp/codec/decoder'
+import type { Frame } from '../../../adapters/tcp/codec/frames'
+import { Flow } from '../../../lib/flow'
+
+/** A hand-driven peer: records every frame it receives; sends whatever bytes a test builds. */
+export class RawPeer {
+  frames: Frame[] = []
+  decodeError: Error | null = null
+  ended = false
+  closed = false
+  private readonly decoder = new FrameDecoder(0xffffff)
+  private waiters: (() => void)[] = []
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk) => {
+      const e = this.decoder.write(chunk, (f) => this.frames.push(f))
+      if (e) this.decodeError = e
+      this.wake()
+    })
+    socket.on('end', () => {
+      this.ended = true
+      this.wake()
+    })
+    socket.on('close', () => {
+      this.closed = true
+      this.wake()
+    })
+    socket.on('error', () => {})
+  }
+  send(...bufs: Uint8Array[]): void {
+    for (const b of bufs) this.socket.write(b)
+  }
+  until(pred: () => boolean, ms = 5000): Promise<void> {
+    if (pred()) return Promise.resolve()
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`RawPeer.until timed out; frames=${JSON.stringify(this.frames.map((f) => f.type))} closed=${this.closed}`)), ms)
+      const check = (): void => {
+        if (pred()) {
+          clearTimeout(timer)
+          resolve()
+        } else this.waiters.push(check)
+      }
+      this.waiters.push(check)
+    })
+  }
+  private wake(): void {
+    for (const fn of this.waiters.splice(0)) fn()
+  }
+}
+
+export async function rawServer(pool: Pool): Promise<{ port: number; accepted: Promise<RawPeer> }> {
+  const server = pool.server(net.createServer())
+  const accepted = new Promise<RawPeer>((resolve) => server.once('connection', (s) => resolve(new RawPeer(pool.socket(s)))))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as net.AddressInfo).port, accepted }
+}
+
+export async function rawClient(pool: Pool, port: number): Promise<RawPeer> {
+  const s = pool.socket(net.connect({ host: '127.0.0.1', port }))
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', () => resolve())
+    s.once('error', reject)
+  })
+  return new RawPeer(s)
+}
+
+/** An infinite source of copies of `payload`, counting what was requested and emitted. */
+export function countingSource(payload: Uint8Array): { flow: Flow<Uint8Array>; stats: { requested: number; emitted: number; cancelled: boolean; subscribed: number } } {
+  const stats = { requested: 0, emitted: 0, cancelled: false, subscribed: 0 }
+  const flow = new Flow<Uint8Array>((s) => {
+    stats.subscribed++
+    let pending = 0
+    let emitting = false
+    s.onSubscribe({
+      request(n) {
+        stats.requested += n
+        pending += n
+        if (emitting) return
+        emitting = true
+        while (pending > 0 && !stats.cancelled) {
+          pending--
+          stats.emitted++
+          s.onNext(payload)
+        }
+        emitting = false
+      },
+      cancel() {
+        stats.cancelled = true
+      },
+    })
+  })
+  return { flow, stats }
+}
