@@ -13,3 +13,5 @@ export { createThrottleControl, throttle, type ThrottleControl, type ThrottleCon
 export { conflate, type ConflateOptions } from './conflate'
 export { latest, type LatestOptions } from './latest'
 export { concatMap, type ConcatMapOptions } from './concat-map'
+export { debounce, type DebounceOptions } from './debounce'
+export { throttleFirst, type ThrottleFirstOptions } from './throttle-first'
