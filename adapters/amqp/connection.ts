@@ -85,6 +85,49 @@ export class AmqpConnection {
   }
 
   /**
+   * Publishes one message and resolves when the broker confirms it; rejects at once when
+   * the publish connection is down (nothing is queued while the broker is away), or on a
+   * nack. For request/response style producers; streams should use `publish()`.
+   */
+  async publishOne(exchange: string, routingKey: string, content: Buffer, properties: amqp.Options.Publish = {}): Promise<void> {
+    const channel = await this.confirmChannel()
+    await new Promise<void>((resolve, reject) => {
+      try {
+        channel.publish(exchange, routingKey, content, properties, (error: unknown) => (error ? reject(error) : resolve()))
+      } catch (error) {
+        reject(error)
+      }
+    })
+  }
+
+  private oneOff: { channel: amqp.ConfirmChannel; open: boolean } | null = null
+  private oneOffOpening: Promise<amqp.ConfirmChannel> | null = null
+
+  private async confirmChannel(): Promise<amqp.ConfirmChannel> {
+    if (this.oneOff !== null && this.oneOff.open) return this.oneOff.channel
+    if (this.oneOffOpening !== null) return this.oneOffOpening
+    const model = this.publishLink.model
+    if (model === null || this.closing !== null) throw new Error(`amqp (${this.label}): not connected; the message was not published`)
+    this.oneOffOpening = model.createConfirmChannel().then(
+      (channel) => {
+        const entry = { channel, open: true }
+        channel.on('error', () => undefined)
+        channel.on('close', () => {
+          entry.open = false
+        })
+        this.oneOff = entry
+        this.oneOffOpening = null
+        return channel
+      },
+      (error: unknown) => {
+        this.oneOffOpening = null
+        throw error
+      },
+    )
+    return this.oneOffOpening
+  }
+
+  /**
    * Stops every consumer (basic.cancel, unemitted deliveries requeued) and publisher (no
    * more requests), waits up to `timeoutMs` for in-flight deliveries to be settled and
    * published messages to be confirmed, then closes the connections. Idempotent.

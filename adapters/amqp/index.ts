@@ -11,3 +11,4 @@ export { publish, type OutgoingMessage, type PublishOptions, type PublishReport,
 export { ConsumerStats, PublisherStats } from './stats'
 export { AmqpChannelError, AmqpConnectionError, AmqpPublishError, redactUrl } from './errors'
 export { injectTrace, withTraceContext } from './tracing'
+export { attempts, parkWith, retryOrPark, topology, topologyNames, workQueue, type WorkQueueOptions } from './topology'
