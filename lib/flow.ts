@@ -13,6 +13,7 @@ import { subscribeAsyncIterable } from './sources/async-iterable'
 import { subscribeGenerate, type GenerateOptions } from './sources/generate'
 import { subscribeInterval } from './sources/interval'
 import { subscribeIterable } from './sources/iterable'
+import { subscribeNever } from './sources/never'
 import { subscribePromise } from './sources/promise'
 import { subscribeRange } from './sources/range'
 import { completeAtSubscribe, errorAtSubscribe } from './subscription'
@@ -84,7 +85,7 @@ export class Flow<T> implements Publisher<T>, AsyncIterable<T> {
 
   /** Never signals anything after `onSubscribe`. */
   static never<T = never>(): Flow<T> {
-    return new Flow((s) => s.onSubscribe({ request() {}, cancel() {} }))
+    return new Flow((s) => subscribeNever(s))
   }
 
   /** Signals `error` at once, without a request. */
@@ -137,12 +138,12 @@ export class Flow<T> implements Publisher<T>, AsyncIterable<T> {
   pipe<A, B, C, D, E, F, G, H, I, J, K, L>(op1: Operator<T, A>, op2: Operator<A, B>, op3: Operator<B, C>, op4: Operator<C, D>, op5: Operator<D, E>, op6: Operator<E, F>, op7: Operator<F, G>, op8: Operator<G, H>, op9: Operator<H, I>, op10: Operator<I, J>, op11: Operator<J, K>, op12: Operator<K, L>): Flow<L>
   pipe(...operators: Operator<unknown, unknown>[]): Flow<unknown>
   pipe(...operators: Operator<unknown, unknown>[]): Flow<unknown> {
-    let current: Publisher<unknown> = this
-    for (const op of operators) {
-      if (typeof op !== 'function') throw new TypeError(`Flow.pipe: every operator must be a function, got ${describe(op)}`)
-      current = op(current)
-    }
-    return Flow.from(current)
+    return Flow.from(
+      operators.reduce<Publisher<unknown>>((current, op) => {
+        if (typeof op !== 'function') throw new TypeError(`Flow.pipe: every operator must be a function, got ${describe(op)}`)
+        return op(current)
+      }, this),
+    )
   }
 
   // ── sinks ────────────────────────────────────────────────────────────────

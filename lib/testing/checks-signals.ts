@@ -81,7 +81,7 @@ export const signalChecks: readonly CheckDefinition[] = [
   {
     rule: '1.3',
     name: '§1.3 signals in grammar order: onSubscribe onNext* (onError | onComplete)?',
-    plan: (o) => pick(o, 10, 1),
+    plan: (o) => pick(o, 10, o.infinite ? 10 : 1),
     async run(ctx, n) {
       const ts = ctx.subscriber({ initialRequest: 1 })
       ctx.subscribe(ctx.make(n), ts)
@@ -162,12 +162,13 @@ export const signalChecks: readonly CheckDefinition[] = [
   },
   {
     rule: '1.4',
-    name: '§1.4 a failing publisher signals onError (after onSubscribe)',
+    name: '§1.4 a failing publisher signals onError (after onSubscribe, within 1000 elements)',
     plan: (o) => (o.failing === undefined ? 'no `failing` publisher given in the options' : 0),
     async run(ctx) {
       const failing = ctx.options.failing
       if (failing === undefined) return
-      const ts = ctx.subscriber({ initialRequest: 1 })
+      // one element at a time, up to 1000: a source may fail only after some elements
+      const ts = ctx.subscriber({ initialRequest: 1, onNext: (_, s) => void (s.values.length < 1000 && s.request(1)) })
       ctx.subscribe(failing(), ts)
       await ctx.until(() => ts.terminated, 'onError', ts)
       if (!ts.errored) ctx.fail('onError', ts)

@@ -55,13 +55,20 @@ export function resolveOptions(o: VerifyOptions = {}): Resolved {
 /**
  * The element count a check runs with (`preferred`, clamped to min/maxElements), or the
  * reason it is skipped: fewer than `atLeast`, or (when `exact`) more than `preferred`.
+ * For an infinite publisher `maxElements` is how many it emits at most (0 for `never`).
  */
 export function pick(o: Resolved, preferred: number, atLeast = preferred, exact = false): number | string {
-  if (o.infinite) return preferred
+  const tooFew = `needs a publisher of ${atLeast} elements; maxElements is ${o.maxElements}`
+  if (o.infinite) return o.maxElements < atLeast ? tooFew : preferred
   const n = Math.max(o.minElements, Math.min(preferred, o.maxElements))
-  if (n < atLeast) return `needs a publisher of ${atLeast} elements; maxElements is ${o.maxElements}`
+  if (n < atLeast) return tooFew
   if (exact && n > preferred) return `needs a publisher of ${preferred} elements; minElements is ${o.minElements}`
   return n
+}
+
+/** For checks that only need the publisher not to have completed by the time they request: any infinite one, or ≥ 1 element. */
+export function live(o: Resolved, preferred: number): number | string {
+  return o.infinite ? preferred : pick(o, preferred, 1)
 }
 
 /** What a check runs with: the factory, waiting helpers and the errors that reached the unhandled hook. */
