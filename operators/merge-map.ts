@@ -1,0 +1,243 @@
+import { addCap, produced, replenishLimit, validateRequest } from '../lib/demand'
+import { DrainLoop } from '../lib/drain'
+import { ProtocolError } from '../lib/errors'
+import { Flow, type FlowInput } from '../lib/flow'
+import { func, object, optional, positiveInt, positiveIntOrInfinity } from '../lib/options'
+import { Pipe } from '../lib/pipe'
+import type { Operator, Publisher, Subscriber } from '../lib/protocol'
+import { InnerSubscriber, type InnerParent } from './inner-subscriber'
+
+export interface MergeMapOptions {
+  /** Most inner sources subscribed at once (a positive integer or Infinity). Default 16. */
+  readonly concurrency?: number
+  /** Elements requested from each inner source ahead of demand, and held for it at most. Default 32. */
+  readonly prefetch?: number
+}
+
+/** Per-inner bookkeeping: its queue (≤ prefetch), demand not yet met, elements emitted since the last replenish. */
+interface InnerState<R> {
+  readonly queue: R[]
+  outstanding: number
+  consumed: number
+  done: boolean
+}
+type Inner<R> = InnerSubscriber<R, InnerState<R>>
+
+/**
+ * Maps each element to an inner source (anything `Flow.from` accepts) and merges the inner
+ * sources' elements as they arrive, at most `concurrency` inner sources at a time.
+ *
+ * ```
+ * source:  a---b-------|
+ * inner a:  1-----2-|
+ * inner b:      3-4-|
+ * request: 9------------
+ * output:  -1---3-42---|   (each inner's order is kept)
+ * ```
+ *
+ * **Demand**: owned and bounded. Nothing is pulled before the first downstream request; then
+ * the outer source is requested `concurrency` elements, and one more each time an inner
+ * source completes and its queue is emptied — so at most `concurrency` inner subscriptions
+ * exist and no outer element is pulled that cannot be started at once. Each inner source is
+ * requested `prefetch` and replenished once 75% of that was emitted downstream. Elements
+ * that arrive without downstream demand wait in their inner's queue, so at most
+ * `concurrency × prefetch` elements are held (512 with the defaults). Inners are served
+ * round-robin. An invalid `request(n)` cancels everything and signals `onError(RangeError)` (§3.9).
+ * **Drops**: none. On error or cancel, queued elements are discarded. An error from the
+ * outer source, an inner source or `fn` cancels everything and is signalled once.
+ *
+ * @param fn maps an element and its index to a Flow, Publisher, array, iterable, async iterable or promise.
+ * @param options `{ concurrency?: number = 16, prefetch?: number = 32 }`; `concurrency: Infinity` lifts the bound on inners.
+ * @example
+ * await Flow.of('a', 'b').pipe(mergeMap((id) => fetchJson(id), { concurrency: 4 })).toArray()
+ */
+export function mergeMap<T, R>(fn: (value: T, index: number) => FlowInput<R>, options?: MergeMapOptions): Operator<T, R> {
+  const project = func<(value: T, index: number) => FlowInput<R>>('mergeMap', 'fn', fn)
+  const opts = optional(options, {}, (v) => object('mergeMap', 'options', v))
+  const concurrency = optional(opts['concurrency'], 16, (v) => positiveIntOrInfinity('mergeMap', 'concurrency', v))
+  const prefetch = optional(opts['prefetch'], 32, (v) => positiveInt('mergeMap', 'prefetch', v))
+  return (source: Publisher<T>) =>
+    new Flow<R>((subscriber) => source.subscribe(new MergeMapSubscriber(subscriber, project, concurrency, prefetch)))
+}
+
+class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, InnerState<R>> {
+  private readonly loop = new DrainLoop(() => this.drainOnce())
+  private inners: Inner<R>[] = []
+  private cursor = 0
+  private requested = 0
+  private outerOutstanding = 0
+  private started = false
+  private outerDone = false
+  private index = 0
+  private failure: { error: unknown } | null = null
+  private terminated = false
+  private readonly limit: number
+
+  constructor(
+    downstream: Subscriber<R>,
+    private readonly fn: (value: T, index: number) => FlowInput<R>,
+    private readonly concurrency: number,
+    private readonly prefetch: number,
+  ) {
+    super(downstream)
+    this.limit = replenishLimit(prefetch)
+  }
+
+  onNext(value: T): void {
+    if (this.outerDone || this.terminated || this.failure !== null) return
+    if (this.outerOutstanding === 0) {
+      this.setError(new ProtocolError('1.1', 'mergeMap: the source emitted more elements than requested'))
+      return
+    }
+    this.outerOutstanding = produced(this.outerOutstanding, 1)
+    let source: Flow<R>
+    try {
+      source = Flow.from(this.fn(value, this.index++))
+    } catch (error) {
+      this.setError(error)
+      return
+    }
+    const inner: Inner<R> = new InnerSubscriber(this, { queue: [], outstanding: 0, consumed: 0, done: false })
+    this.inners.push(inner)
+    source.subscribe(inner)
+  }
+
+  override onError(error: unknown): void {
+    if (this.outerDone || this.terminated) return
+    this.outerDone = true
+    this.setError(error)
+  }
+
+  override onComplete(): void {
+    if (this.outerDone || this.terminated) return
+    this.outerDone = true
+    this.loop.drain()
+  }
+
+  override request(n: number): void {
+    if (this.terminated) return
+    const invalid = validateRequest(n)
+    if (invalid !== null) {
+      this.setError(invalid)
+      return
+    }
+    this.requested = addCap(this.requested, n)
+    if (!this.started) {
+      this.started = true
+      this.outerOutstanding = addCap(this.outerOutstanding, this.concurrency)
+      this.upstream.request(this.concurrency)
+    }
+    this.loop.drain()
+  }
+
+  override cancel(): void {
+    if (this.terminated) return
+    this.terminated = true
+    this.cancelSources()
+    this.loop.drain()
+  }
+
+  innerSubscribed(inner: Inner<R>): void {
+    if (this.terminated || this.failure !== null) {
+      inner.cancel()
+      return
+    }
+    inner.state.outstanding = addCap(inner.state.outstanding, this.prefetch)
+    inner.request(this.prefetch)
+  }
+
+  innerNext(inner: Inner<R>, value: R): void {
+    if (this.terminated || this.failure !== null) return
+    const state = inner.state
+    if (state.outstanding === 0) {
+      this.setError(new ProtocolError('1.1', 'mergeMap: an inner source emitted more elements than requested'))
+      return
+    }
+    state.outstanding = produced(state.outstanding, 1)
+    state.queue.push(value)
+    this.loop.drain()
+  }
+
+  innerError(_inner: Inner<R>, error: unknown): void {
+    this.setError(error)
+  }
+
+  innerComplete(inner: Inner<R>): void {
+    inner.state.done = true
+    this.loop.drain()
+  }
+
+  private setError(error: unknown): void {
+    if (this.terminated || this.failure !== null) return
+    this.failure = { error }
+    this.cancelSources()
+    this.loop.drain()
+  }
+
+  private cancelSources(): void {
+    if (!this.outerDone) this.upstream.cancel()
+    this.outerDone = true
+    for (const inner of this.inners) inner.cancel()
+  }
+
+  private drainOnce(): void {
+    if (this.checkTerminated()) return
+    while (this.requested > 0) {
+      const inner = this.nextReady()
+      if (inner === null) break
+      const state = inner.state
+      const value = state.queue.shift() as R
+      this.requested = produced(this.requested, 1)
+      this.downstream.onNext(value)
+      if (this.terminated || this.failure !== null) return
+      if (++state.consumed === this.limit && !state.done) {
+        state.consumed = 0
+        state.outstanding = addCap(state.outstanding, this.limit)
+        inner.request(this.limit)
+      }
+    }
+    const before = this.inners.length
+    this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.length === 0))
+    const freed = before - this.inners.length
+    if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) {
+      this.outerOutstanding = addCap(this.outerOutstanding, freed)
+      this.upstream.request(freed)
+    }
+    this.checkTerminated()
+  }
+
+  /** The next inner with a queued element, round-robin from the last one served; null if none. */
+  private nextReady(): Inner<R> | null {
+    const inners = this.inners
+    const count = inners.length
+    for (let i = 0; i < count; i++) {
+      const at = (this.cursor + i) % count
+      const inner = inners[at] as Inner<R>
+      if (inner.state.queue.length > 0) {
+        this.cursor = at + 1
+        return inner
+      }
+    }
+    return null
+  }
+
+  /** The one place that decides termination; true when the loop must stop. */
+  private checkTerminated(): boolean {
+    if (this.terminated) {
+      this.inners = []
+      return true
+    }
+    if (this.failure !== null) {
+      this.terminated = true
+      this.inners = []
+      this.downstream.onError(this.failure.error)
+      return true
+    }
+    if (this.outerDone && this.inners.length === 0) {
+      this.terminated = true
+      this.downstream.onComplete()
+      return true
+    }
+    return false
+  }
+}
