@@ -199,3 +199,79 @@ export function countingSource(payload: Uint8Array): { flow: Flow<Uint8Array>; s
   })
   return { flow, stats }
 }
+
+export interface Sniffed {
+  dir: 'c2s' | 's2c'
+  frame: Frame
+}
+
+/**
+ * A TCP proxy that decodes the frames going each way and checks, at every PAYLOAD with
+ * NEXT, that payloads sent on that stream ≤ credit granted so far (2^31−1 = unbounded).
+ * Credit granted by the client (REQUEST_STREAM/CHANNEL initial N, its REQUEST_N) limits
+ * server→client payloads, and vice versa.
+ */
+export async function sniffProxy(pool: Pool, targetPort: number): Promise<{ port: number; log: Sniffed[]; violations: string[]; maxRatio: () => number }> {
+  const log: Sniffed[] = []
+  const violations: string[] = []
+  // credit[dir of payloads][streamId]
+  const credit = { c2s: new Map<number, number>(), s2c: new Map<number, number>() }
+  const sent = { c2s: new Map<number, number>(), s2c: new Map<number, number>() }
+  let maxRatio = 0
+  const grant = (payloadDir: 'c2s' | 's2c', id: number, n: number): void => {
+    const cur = credit[payloadDir].get(id) ?? 0
+    credit[payloadDir].set(id, n >= 0x7fffffff || cur === Infinity ? Infinity : cur + n)
+  }
+  const observe = (dir: 'c2s' | 's2c', f: Frame): void => {
+    log.push({ dir, frame: f })
+    const other = dir === 'c2s' ? 's2c' : 'c2s'
+    if (f.type === 0x06 || f.type === 0x07) grant(other, f.streamId, f.requestN)
+    else if (f.type === 0x08) grant(other, f.streamId, f.requestN)
+    else if (f.type === 0x0a && f.next) {
+      const count = (sent[dir].get(f.streamId) ?? 0) + 1
+      sent[dir].set(f.streamId, count)
+      const c = credit[dir].get(f.streamId) ?? 0
+      if (c !== Infinity) maxRatio = Math.max(maxRatio, count / Math.max(c, 1))
+      if (count > c) violations.push(`${dir} stream ${f.streamId}: payload #${count} with credit ${c}`)
+    }
+  }
+  const server = pool.server(
+    net.createServer((inbound) => {
+      pool.socket(inbound)
+      const outbound = pool.socket(net.connect({ host: '127.0.0.1', port: targetPort }))
+      const dc = new FrameDecoder(0xffffff)
+      const ds = new FrameDecoder(0xffffff)
+      inbound.on('data', (chunk) => {
+        dc.write(chunk, (f) => observe('c2s', f))
+        outbound.write(chunk)
+      })
+      outbound.on('data', (chunk) => {
+        ds.write(chunk, (f) => observe('s2c', f))
+        inbound.write(chunk)
+      })
+      inbound.on('end', () => outbound.end())
+      outbound.on('end', () => inbound.end())
+      inbound.on('error', () => outbound.destroy())
+      outbound.on('error', () => inbound.destroy())
+      inbound.on('close', () => outbound.destroy())
+      outbound.on('close', () => inbound.destroy())
+    }),
+  )
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as net.AddressInfo).port, log, violations, maxRatio: () => maxRatio }
+}
+
+/** The frame sequence without KEEPALIVEs, as short strings: `c2s REQUEST_STREAM 1 n=5`. */
+export function sequence(log: Sniffed[]): string[] {
+  const names: Record<number, string> = { 1: 'SETUP', 3: 'KEEPALIVE', 6: 'REQUEST_STREAM', 7: 'REQUEST_CHANNEL', 8: 'REQUEST_N', 9: 'CANCEL', 10: 'PAYLOAD', 11: 'ERROR' }
+  return log
+    .filter((e) => e.frame.type !== 3)
+    .map(({ dir, frame: f }) => {
+      if (f.type === 'other') return `${dir} other 0x${f.frameType.toString(16)} ${f.streamId}`
+      let s = `${dir} ${names[f.type] ?? f.type} ${f.streamId}`
+      if (f.type === 6 || f.type === 7 || f.type === 8) s += ` n=${f.requestN}`
+      if (f.type === 10) s += `${f.next ? ' N' : ''}${f.complete ? ' C' : ''}`
+      if (f.type === 11) s += ` 0x${f.code.toString(16)}`
+      return s
+    })
+}

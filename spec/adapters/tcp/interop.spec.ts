@@ -1,0 +1,166 @@
+import net from 'node:net'
+import { RSocketConnector, RSocketServer, type Payload, type RSocket } from 'rsocket-core'
+import { TcpClientTransport } from 'rsocket-tcp-client'
+import { TcpServerTransport } from 'rsocket-tcp-server'
+import { connect, serve } from '../../../adapters/tcp'
+import { CreditExceededError } from '../../../lib/errors'
+import { Pool, Recorder, countingSource, delay, sequence, sniffProxy, text } from './helpers'
+
+const pool = new Pool()
+afterEach(() => pool.closeAll())
+
+// rsocket-js 1.0.0-alpha.3 warns when its own server transport closes twice on shutdown
+const warn = console.warn
+beforeAll(() => {
+  console.warn = (...args: unknown[]) => {
+    if (String(args[0]).includes('Trying to close for the second time')) return
+    warn(...args)
+  }
+})
+afterAll(() => {
+  console.warn = warn
+})
+
+async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > until) throw new Error('waitFor: timed out')
+    await delay(2)
+  }
+}
+
+async function rsocketJsClient(port: number): Promise<RSocket> {
+  const connector = new RSocketConnector({
+    setup: { keepAlive: 60_000, lifetime: 300_000 },
+    transport: new TcpClientTransport({ connectionOptions: { host: '127.0.0.1', port } }),
+  })
+  const rsocket = await connector.connect()
+  pool.onClose(() => rsocket.close())
+  return rsocket
+}
+
+/** An rsocket-js server whose stream handler emits `extra` payloads more than each request asks for. */
+async function rsocketJsServer(extra = 0): Promise<{ port: number; requested: number[]; cancelled: () => boolean }> {
+  let created: net.Server | null = null
+  const requested: number[] = []
+  let cancelled = false
+  const server = new RSocketServer({
+    transport: new TcpServerTransport({
+      listenOptions: { host: '127.0.0.1', port: 0 },
+      socketCreator: (options) => (created = net.createServer(options)),
+    }),
+    acceptor: {
+      accept: async () => ({
+        requestStream(_payload: Payload, initialN: number, subscriber) {
+          let i = 0
+          const emit = (n: number): void => {
+            requested.push(n)
+            for (let k = 0; k < n + extra; k++) subscriber.onNext({ data: Buffer.from(`p${i++}`) }, false)
+          }
+          setImmediate(() => emit(initialN))
+          return {
+            request: (n: number) => emit(n),
+            cancel: () => void (cancelled = true),
+            onExtension: () => {},
+          }
+        },
+      }),
+    },
+  })
+  const closeable = await server.bind()
+  pool.onClose(() => closeable.close())
+  const port = (created as unknown as net.Server).address() as net.AddressInfo
+  return { port: port.port, requested, cancelled: () => cancelled }
+}
+
+describe('rsocket interop (rsocket-js 1.0.0-alpha.3)', () => {
+  describe('when an rsocket-js client talks to a sluice server', () => {
+    it('request(5), request(5), cancel: exact frames at the sniffer, source pulled exactly 10', async () => {
+      const src = countingSource(Buffer.from('x'))
+      const srv = await serve({ port: 0 }, { stream: (route) => (route === 'ticks' ? src.flow : []) })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      const got: string[] = []
+      let handle: { request(n: number): void; cancel(): void } | null = null
+      await new Promise<void>((resolve, reject) => {
+        handle = rsocket.requestStream({ data: Buffer.from(''), metadata: Buffer.from('ticks') }, 5, {
+          onNext(p) {
+            got.push(String(p.data))
+            if (got.length === 5) setImmediate(() => handle?.request(5))
+            if (got.length === 10) {
+              handle?.cancel()
+              resolve()
+            }
+          },
+          onError: reject,
+          onComplete: () => reject(new Error('unexpected complete')),
+          onExtension: () => {},
+        })
+      })
+      await waitFor(() => src.stats.cancelled)
+      await waitFor(() => proxy.log.some((e) => e.frame.type === 9))
+      expect(sequence(proxy.log)).toEqual([
+        'c2s SETUP 0',
+        'c2s REQUEST_STREAM 1 n=5',
+        ...Array(5).fill('s2c PAYLOAD 1 N'),
+        'c2s REQUEST_N 1 n=5',
+        ...Array(5).fill('s2c PAYLOAD 1 N'),
+        'c2s CANCEL 1',
+      ])
+      expect(src.stats.requested).toBe(10)
+      expect(proxy.violations).toEqual([])
+    })
+
+    it('the rsocket-js client gets an ERROR for an unknown route handler failure', async () => {
+      const srv = await serve({ port: 0 }, { stream: () => { throw new Error('no such route') } })
+      pool.onClose(() => srv.close({ force: true }))
+      const rsocket = await rsocketJsClient(srv.port)
+      const error = await new Promise<Error>((resolve) => {
+        rsocket.requestStream({ data: Buffer.from(''), metadata: Buffer.from('x') }, 1, { onNext() {}, onError: resolve, onComplete() {}, onExtension() {} })
+      })
+      expect(error.message).toMatch(/no such route/)
+    })
+  })
+
+  describe('when a sluice client talks to an rsocket-js server', () => {
+    it('request(5), request(5), cancel: exact frames at the sniffer', async () => {
+      const js = await rsocketJsServer()
+      const proxy = await sniffProxy(pool, js.port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      const r = new Recorder<Uint8Array>(5)
+      client.requestStream('ticks').subscribe(r)
+      await r.until(() => r.values.length === 5)
+      r.request(5)
+      await r.until(() => r.values.length === 10)
+      r.cancel()
+      await waitFor(() => js.cancelled())
+      expect(r.values.map(text)).toEqual(Array.from({ length: 10 }, (_, i) => `p${i}`))
+      expect(sequence(proxy.log)).toEqual([
+        'c2s SETUP 0',
+        'c2s REQUEST_STREAM 1 n=5',
+        ...Array(5).fill('s2c PAYLOAD 1 N'),
+        'c2s REQUEST_N 1 n=5',
+        ...Array(5).fill('s2c PAYLOAD 1 N'),
+        'c2s CANCEL 1',
+      ])
+      expect(js.requested).toEqual([5, 5])
+    })
+
+    it('enforces the window rsocket-js does not: 7 payloads on credit 5 → CreditExceededError and CANCEL', async () => {
+      const js = await rsocketJsServer(2)
+      const proxy = await sniffProxy(pool, js.port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      const r = new Recorder<Uint8Array>(5)
+      client.requestStream('ticks').subscribe(r)
+      await r.until(() => r.terminated)
+      expect(r.values.length).toBe(5)
+      expect(r.error).toBeInstanceOf(CreditExceededError)
+      await waitFor(() => js.cancelled())
+      expect(proxy.violations).toEqual(['s2c stream 1: payload #6 with credit 5', 's2c stream 1: payload #7 with credit 5'])
+      expect(sequence(proxy.log).slice(-1)).toEqual(['c2s CANCEL 1'])
+    })
+  })
+})
