@@ -233,7 +233,9 @@ export class Connection {
   private readonly onEnd = (): void => {
     if (this.state === 'closed') return
     const n = this.streams.size
-    this.teardown(n === 0 && this.state === 'closing' ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`))
+    const truncated = this.decoder.end()
+    if (truncated !== null) this.teardown(truncated)
+    else this.teardown(n === 0 && this.state === 'closing' ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`))
     this.socket.end()
   }
 

@@ -204,6 +204,25 @@ describe('rsocket over tcp', () => {
       await peer.until(() => peer.ended)
     })
 
+    it('the server disconnects a client silent for the lifetime it announced in SETUP', async () => {
+      const scheduler = new VirtualScheduler()
+      const errors: unknown[] = []
+      const src = countingSource(bytes('x'))
+      const srv = await server({ port: 0 }, { stream: () => src.flow }, { scheduler, onConnectionError: (e) => errors.push(e) })
+      const peer = await rawClient(pool, srv.port)
+      peer.send(encodeSetup({ keepAliveMs: 100, lifetimeMs: 500 }), encodeRequest(FrameType.REQUEST_STREAM, 1, 1, null, new Uint8Array(0)))
+      await peer.until(() => peer.frames.length === 1)
+      scheduler.advanceBy(499)
+      await delay(10)
+      expect(peer.ended).toBe(false)
+      scheduler.advanceBy(1)
+      await peer.until(() => peer.ended)
+      expect(peer.frames.at(-1)).toMatchObject({ type: FrameType.ERROR, streamId: 0, code: ErrorCode.CONNECTION_ERROR })
+      await waitFor(() => errors.length === 1)
+      expect(errors[0]).toBeInstanceOf(TimeoutError)
+      expect(src.stats.cancelled).toBe(true)
+    })
+
     it('the server answers KEEPALIVE(R) with KEEPALIVE and the same data', async () => {
       const srv = await server({ port: 0 }, {})
       const peer = await rawClient(pool, srv.port)

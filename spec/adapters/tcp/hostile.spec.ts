@@ -1,0 +1,99 @@
+import { connect, serve, type RSocketServer } from '../../../adapters/tcp'
+import { Flag, FrameType, encodePayload, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/frames'
+import { ErrorCode, FrameError, RSocketError } from '../../../adapters/tcp/errors'
+import { Flow } from '../../../lib/flow'
+import { Pool, bytes, countingSource, delay, rawClient, text, type RawPeer } from './helpers'
+
+const pool = new Pool()
+afterEach(() => pool.closeAll())
+
+const SETUP = encodeSetup({ keepAliveMs: 60_000, lifetimeMs: 300_000 })
+const EMPTY = new Uint8Array(0)
+
+interface Case {
+  name: string
+  beforeSetup?: boolean
+  bytes: Uint8Array
+  code: number | null // ERROR code expected on stream 0; null: the connection just closes
+  error: new (...args: never[]) => Error
+  /** Substring of the error message. */
+  message: RegExp
+}
+
+const cases: Case[] = [
+  { name: 'a frame shorter than 6 bytes', bytes: new Uint8Array([0, 0, 3, 0, 0, 0]), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /shorter than the 6-byte header/ },
+  { name: 'a frame longer than maxFrameSize', bytes: new Uint8Array([0, 0x10, 0, 0, 0, 0, 1]), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /exceeds maxFrameSize 1024/ },
+  { name: 'an unknown type without the IGNORE flag', bytes: encodeRaw(0, 0x30, 0), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /unsupported frame type 0x30/ },
+  { name: 'a PAYLOAD with neither NEXT nor COMPLETE', bytes: encodeRaw(1, FrameType.PAYLOAD, 0), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /neither NEXT nor COMPLETE/ },
+  { name: 'a REQUEST_N with the reserved bit set', bytes: encodeRaw(1, FrameType.REQUEST_N, 0, new Uint8Array([0x80, 0, 0, 1])), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /reserved bit/ },
+  { name: 'a request on an even stream id', bytes: encodeRequest(FrameType.REQUEST_STREAM, 2, 1, null, EMPTY), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /client stream ids are odd/ },
+  { name: 'a request reusing a live stream id', bytes: encodeRequest(FrameType.REQUEST_STREAM, 1, 1, null, EMPTY), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /already in use/ },
+  { name: 'a fragmented PAYLOAD', bytes: encodeRaw(1, FrameType.PAYLOAD, Flag.NEXT | Flag.FOLLOWS), code: ErrorCode.CONNECTION_ERROR, error: FrameError, message: /fragmentation is not supported/ },
+  { name: 'a frame before SETUP', beforeSetup: true, bytes: encodeRequest(FrameType.REQUEST_STREAM, 1, 1, null, EMPTY), code: ErrorCode.INVALID_SETUP, error: RSocketError, message: /expected SETUP as the first frame/ },
+  { name: 'SETUP with resume', beforeSetup: true, bytes: encodeSetup({ keepAliveMs: 1000, lifetimeMs: 5000, resumeToken: bytes('tok') }), code: ErrorCode.REJECTED_SETUP, error: RSocketError, message: /resumption is not supported/ },
+  { name: 'SETUP with lease', beforeSetup: true, bytes: encodeSetup({ keepAliveMs: 1000, lifetimeMs: 5000, lease: true }), code: ErrorCode.UNSUPPORTED_SETUP, error: RSocketError, message: /leasing is not supported/ },
+  { name: 'SETUP with version 2.0', beforeSetup: true, bytes: encodeSetup({ keepAliveMs: 1000, lifetimeMs: 5000, majorVersion: 2 }), code: ErrorCode.UNSUPPORTED_SETUP, error: RSocketError, message: /version 2.0/ },
+  { name: 'a truncated frame then FIN', bytes: new Uint8Array([0, 0, 20, 0, 0, 0, 1]), code: null, error: FrameError, message: /ended inside a message/ },
+]
+
+async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > until) throw new Error('waitFor: timed out')
+    await delay(2)
+  }
+}
+
+describe('rsocket server against a hostile peer', () => {
+  let server: RSocketServer
+  let errors: unknown[]
+  let src: ReturnType<typeof countingSource>
+
+  beforeEach(async () => {
+    errors = []
+    src = countingSource(bytes('x'))
+    server = await serve({ port: 0 }, { stream: (route) => (route === 'good' ? Flow.of(bytes('ok')) : src.flow) }, { maxFrameSize: 1024, onConnectionError: (e) => errors.push(e) })
+    pool.onClose(() => server.close({ force: true }))
+  })
+
+  describe.each(cases)('when it sends $name', (c) => {
+    it('gets a typed error, an ERROR frame where possible, its streams ended, and the server serves others', async () => {
+      const peer: RawPeer = await rawClient(pool, server.port)
+      if (!c.beforeSetup) {
+        peer.send(SETUP, encodeRequest(FrameType.REQUEST_STREAM, 1, 1, bytes('inf'), EMPTY))
+        await peer.until(() => peer.frames.some((f) => f.type === FrameType.PAYLOAD))
+      }
+      peer.send(c.bytes)
+      if (c.code === null) peer.socket.end()
+      await peer.until(() => peer.ended || peer.closed)
+      if (c.code !== null) expect(peer.frames.at(-1)).toMatchObject({ type: FrameType.ERROR, streamId: 0, code: c.code })
+      await waitFor(() => errors.length === 1)
+      expect(errors[0]).toBeInstanceOf(c.error)
+      expect((errors[0] as Error).message).toMatch(c.message)
+      if (!c.beforeSetup) expect(src.stats.cancelled).toBe(true)
+      await waitFor(() => server.connections === 0)
+      // the server still serves other connections
+      const client = await connect({ port: server.port })
+      pool.onClose(() => client.close({ force: true }))
+      expect((await client.requestStream('good').toArray()).map(text)).toEqual(['ok'])
+    })
+  })
+
+  it('ignores an unknown frame type with the IGNORE flag', async () => {
+    const peer = await rawClient(pool, server.port)
+    peer.send(SETUP, encodeRaw(0, 0x3f, Flag.IGNORE, new Uint8Array(8)), encodeRequest(FrameType.REQUEST_STREAM, 1, 1, bytes('good'), EMPTY))
+    await peer.until(() => peer.frames.some((f) => f.type === FrameType.PAYLOAD && f.complete))
+    expect(errors).toEqual([])
+  })
+
+  it('ignores REQUEST_N 0 and late frames for finished streams', async () => {
+    const peer = await rawClient(pool, server.port)
+    peer.send(SETUP, encodeRequest(FrameType.REQUEST_STREAM, 1, 1, bytes('inf'), EMPTY))
+    await peer.until(() => peer.frames.length === 1)
+    peer.send(encodeRaw(1, FrameType.REQUEST_N, 0, new Uint8Array(4)), encodePayload(99, bytes('late'), false), encodeRaw(77, FrameType.CANCEL, 0))
+    await delay(50)
+    expect(peer.frames.length).toBe(1)
+    expect(src.stats.requested).toBe(1)
+    expect(errors).toEqual([])
+  })
+})
