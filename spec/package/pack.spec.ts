@@ -14,7 +14,9 @@ describe('the published package', () => {
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sluice-pack-'))
     const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })
-    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>
+    const [packed] = JSON.parse(out) as Array<{ filename: string }>
+    if (packed === undefined) throw new Error(`npm pack printed no file: ${out}`)
+    const { filename } = packed
     project = join(work, 'app')
     execFileSync('mkdir', ['-p', project])
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
