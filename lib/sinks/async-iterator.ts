@@ -143,7 +143,10 @@ class FlowIterator<T> implements AsyncIterableIterator<T>, Subscriber<T> {
     if (waiter === null) return
     this.waiter = null
     if (end.kind === 'complete') waiter.resolve({ value: undefined, done: true })
-    else waiter.reject(end.error)
+    else {
+      this.end = { kind: 'complete' } // the error is delivered once; later next() calls are done
+      waiter.reject(end.error)
+    }
   }
 
   private ended(): Promise<IteratorResult<T>> {
