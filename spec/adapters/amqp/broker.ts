@@ -4,6 +4,9 @@
  * `rabbitmqctl` fault injection that always restores the broker in `finally`.
  */
 import { execFile, spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import * as amqp from 'amqplib'
 
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
@@ -26,14 +29,62 @@ export function brokerUnavailable(): string | null {
   return probed
 }
 
+const LOCK = path.join(os.tmpdir(), 'sluice-amqp-broker-tests.lock')
+
+function holderAlive(): boolean {
+  try {
+    const pid = Number(fs.readFileSync(path.join(LOCK, 'pid'), 'utf8'))
+    if (!Number.isInteger(pid) || pid <= 0) return false
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /**
- * `describe` when the broker is reachable; otherwise `describe.skip` with a printed reason,
- * or a failing test when SLUICE_REQUIRE_BROKER=1 (CI).
+ * Broker test files run one at a time across jest workers: fault injection (memory alarm,
+ * stop_app) is broker-wide and would stall another file's publishers. A directory lock,
+ * stolen when its holder process is gone.
+ */
+async function acquireBrokerLock(): Promise<void> {
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK)
+      fs.writeFileSync(path.join(LOCK, 'pid'), String(process.pid))
+      return
+    } catch {
+      if (!holderAlive()) {
+        await sleep(200)
+        if (!holderAlive()) fs.rmSync(LOCK, { recursive: true, force: true })
+        continue
+      }
+      await sleep(100)
+    }
+  }
+}
+
+function releaseBrokerLock(): void {
+  try {
+    if (Number(fs.readFileSync(path.join(LOCK, 'pid'), 'utf8')) === process.pid) fs.rmSync(LOCK, { recursive: true, force: true })
+  } catch {
+    // not ours, or already gone
+  }
+}
+
+/**
+ * `describe` when the broker is reachable (one broker file at a time, see the lock above);
+ * otherwise `describe.skip` with a printed reason, or a failing test when
+ * SLUICE_REQUIRE_BROKER=1 (CI).
  */
 export function describeBroker(name: string, body: () => void): void {
   const reason = brokerUnavailable()
   if (reason === null) {
-    describe(name, body)
+    describe(name, () => {
+      beforeAll(acquireBrokerLock, 10 * 60_000)
+      afterAll(releaseBrokerLock)
+      body()
+    })
     return
   }
   if (REQUIRED) {
