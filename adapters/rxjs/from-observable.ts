@@ -98,7 +98,7 @@ export function asObservable<T>(api: string, input: unknown): Observable<T> {
  * ```
  * observable: a-b-c-d-e-f-|
  * request:    1--------3----
- * output:     a--------d(e)f|   (capacity 2, 'drop-oldest': d and e leave at frame 9; b, c dropped)
+ * output:     a--------(de)f|   (capacity 2, 'drop-oldest': b, c dropped; d, e at frame 9)
  * ```
  *
  * **Demand**: the Observable ignores it; elements are emitted from the queue as requested.
