@@ -64,6 +64,8 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
   private readonly loop = new DrainLoop(() => this.drainOnce())
   private inners: Inner<R>[] = []
   private cursor = 0
+  /** Inners that completed and are not yet removed (removed once their queue is empty). */
+  private completed = 0
   private requested = 0
   private outerOutstanding = 0
   private started = false
@@ -164,6 +166,7 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
 
   innerComplete(inner: Inner<R>): void {
     inner.state.done = true
+    this.completed++
     this.loop.drain()
   }
 
@@ -196,14 +199,20 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
         inner.request(this.limit)
       }
     }
+    if (this.completed > 0) this.releaseFinished()
+    this.checkTerminated()
+  }
+
+  /** Removes completed inners whose queue is empty and requests one outer element per freed slot. */
+  private releaseFinished(): void {
     const before = this.inners.length
     this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.length === 0))
     const freed = before - this.inners.length
+    this.completed -= freed
     if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) {
       this.outerOutstanding = addCap(this.outerOutstanding, freed)
       this.upstream.request(freed)
     }
-    this.checkTerminated()
   }
 
   /** The next inner with a queued element, round-robin from the last one served; null if none. */
