@@ -1,9 +1,18 @@
 import fc from 'fast-check'
 import type { DropReason } from '../../lib/drops'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { conflate } from '../../operators/conflate'
 import { commands, model, run } from './one-slot-model'
+import { VirtualScheduler } from '../../lib/virtual-scheduler'
+import { lockstep } from './time-kit'
+
+const vs = new VirtualScheduler()
+verifyPublisher('conflate', (n) => lockstep(vs, n, 1, conflate<number>((a, b) => a + b)), {
+  scheduler: vs,
+  maxElements: 200,
+  failing: () => Flow.error<number>(new Error('failed')).pipe(conflate<number>((a, b) => a + b)),
+})
 
 describe('conflate', () => {
   describe('when driven by random demand and emissions (model-based)', () => {

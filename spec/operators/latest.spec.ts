@@ -2,9 +2,19 @@ import fc from 'fast-check'
 import type { DropReason } from '../../lib/drops'
 import { Flow } from '../../lib/flow'
 import { setUnhandledErrorHook } from '../../lib/hooks'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { latest } from '../../operators/latest'
 import { commands, model, run } from './one-slot-model'
+import { VirtualScheduler } from '../../lib/virtual-scheduler'
+import { lockstep } from './time-kit'
+
+const vs = new VirtualScheduler()
+// lock-step source: the next element leaves only after the previous one reached the subscriber, so nothing is conflated
+verifyPublisher('latest', (n) => lockstep(vs, n, 1, latest<number>()), {
+  scheduler: vs,
+  maxElements: 200,
+  failing: () => Flow.error<number>(new Error('failed')).pipe(latest<number>()),
+})
 
 describe('latest', () => {
   describe('when driven by random demand and emissions (model-based)', () => {

@@ -1,10 +1,15 @@
 import fc from 'fast-check'
 import { Registry } from 'prom-client'
 import { Flow } from '../../lib/flow'
-import { TestPublisher, TestSubscriber } from '../../lib/testing'
+import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { buffer } from '../../operators/buffer'
 import { createMeter, meter, type PromRegistryLike } from '../../operators/meter'
+
+verifyPublisher('meter', (n) => Flow.range(0, n).pipe(meter<number>(createMeter('verify'))), {
+  recursionBound: 100_000,
+  failing: () => Flow.error<number>(new Error('failed')).pipe(meter<number>('verify-failing')),
+})
 
 describe('meter', () => {
   describe('when constructed with bad options', () => {
