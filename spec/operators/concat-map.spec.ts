@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { ProtocolError } from '../../lib/errors'
 import { Flow } from '../../lib/flow'
 import { demandSchedule, runSchedule as runAsyncSchedule, TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { concatMap } from '../../operators/concat-map'
@@ -128,6 +129,27 @@ describe('concatMap', () => {
       inner.assertCancelled()
       o2.assertCancelled()
       ts2.assertValues([1]).assertNoViolations()
+    })
+  })
+
+  describe('when a source breaks §1.1', () => {
+    it('an outer source emitting beyond demand fails with ProtocolError(1.1) and is cancelled', () => {
+      const outer = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>({ initialRequest: 5 })
+      Flow.from(outer).pipe(concatMap(() => Flow.never<number>())).subscribe(ts)
+      outer.next(1, 2)
+      ts.assertError(ProtocolError)
+      expect((ts.error as ProtocolError).rule).toBe('1.1')
+      outer.assertCancelled()
+    })
+
+    it('an inner source emitting beyond demand fails with ProtocolError(1.1)', () => {
+      const inner = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>({ initialRequest: 1 })
+      Flow.of(0).pipe(concatMap(() => inner)).subscribe(ts)
+      inner.next(1, 2)
+      ts.assertValues([1]).assertError(ProtocolError)
+      inner.assertCancelled()
     })
   })
 

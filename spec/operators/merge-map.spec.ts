@@ -1,3 +1,4 @@
+import { ProtocolError } from '../../lib/errors'
 import { Flow } from '../../lib/flow'
 import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { mergeMap } from '../../operators/merge-map'
@@ -110,6 +111,27 @@ describe('mergeMap', () => {
       ts.assertValues([1]).assertNoViolations()
       outer.assertCancelled()
       for (const p of inners) p.assertCancelled()
+    })
+  })
+
+  describe('when a source breaks §1.1', () => {
+    it('an outer source emitting beyond concurrency fails with ProtocolError(1.1)', () => {
+      const outer = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>({ initialRequest: 5 })
+      Flow.from(outer).pipe(mergeMap(() => Flow.never<number>(), { concurrency: 2 })).subscribe(ts)
+      outer.next(1, 2, 3)
+      ts.assertError(ProtocolError)
+      outer.assertCancelled()
+    })
+
+    it('an inner source emitting beyond prefetch fails with ProtocolError(1.1)', () => {
+      const inner = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>()
+      Flow.of(0).pipe(mergeMap(() => inner, { prefetch: 2 })).subscribe(ts)
+      ts.request(1)
+      inner.next(1, 2, 3)
+      ts.assertValues([1]).assertError(ProtocolError)
+      inner.assertCancelled()
     })
   })
 
