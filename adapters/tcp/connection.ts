@@ -249,8 +249,20 @@ export class Connection {
     this.teardown(new ConnectionClosedError(`rsocket: the socket closed with ${this.streams.size} live streams`))
   }
 
+  /** Frames written in one tick leave in one syscall: the socket is corked until the next tick. */
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.socket.uncork()
+  }
+
   private write(frame: Buffer): void {
     if (this.socket.destroyed || !this.socket.writable) return
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(this.uncork)
+    }
     if (!this.socket.write(frame)) this.blocked = true
     if (this.socket.writableLength > this.options.maxQueuedBytes) {
       this.fail(new WriteStallError(`rsocket: ${this.socket.writableLength} bytes queued exceed maxQueuedBytes ${this.options.maxQueuedBytes}; the peer is not reading`, this.socket.writableLength), ErrorCode.CONNECTION_ERROR)
