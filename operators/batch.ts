@@ -27,11 +27,11 @@ export interface BatchOptions<T> {
  * `maxWaitMs` after a batch's first element.
  *
  * ```
- * batch({ size: 3, maxWaitMs: 5 })
- * upstream request: 3-----3------3------
+ * batch({ size: 3, maxWaitMs: 5 })       A = [a, b, c], D = [d], E = [e, f, g]
+ * upstream request: 3-3--------1---3----
  * source:           abc---d------efg---|
  * request:          ∞--------------------
- * output:           --[abc]---[d]-[efg]|    ([d] flushed by the timer)
+ * output:           --A--------D---E---|   (D flushed by the timer)
  * ```
  *
  * **Demand**: one batch counts as one element of downstream demand (§1.1). Upstream is asked

@@ -42,14 +42,14 @@ export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions
  * ```
  * buffer({ capacity: 2, overflow: 'drop-oldest' })
  * source:  a-b-c-d-----|
- * request: ---------2----1--
- * output:  ---------cd---|      (a, b dropped: reason 'overflow')
+ * request: ---------2----
+ * output:  ---------cd-|      (a, b dropped: reason 'overflow')
  *
  * buffer({ capacity: 2, overflow: 'backpressure' })
- * upstream request: 2-----1-1----    (never more than 2 outstanding)
- * source:           a-b---c-d---|
- * request:          ----1-1-2------
- * output:           ----a-b-cd---|
+ * upstream request: 2-------2---------   (never more than 2 outstanding + held)
+ * source:           a-b-------c-d-|
+ * request:          ----1---1-------2--
+ * output:           ----a---b-------cd|
  * ```
  *
  * | overflow          | when full                                                                    |

@@ -13,11 +13,11 @@ import { BufferSubscriber, type DemandPlan } from './buffer'
  * `limitRate(highTide, lowTide)` semantics.
  *
  * ```
- * limitRate(4)            (replenish 3 = 75% of 4)
- * upstream request: 4-----------3-----3---
- * source:           abcd--------efg---hi-|
- * request:          ∞----------------------
- * output:           abcd--------efg---hi-|
+ * limitRate(4)            (replenishes 3 = 75% of 4)
+ * upstream request: 4-3-------3---3--
+ * source:           abcd-----efg-hi|
+ * request:          ∞----------------
+ * output:           abcd-----efg-hi|
  * ```
  *
  * **Demand**: requests `high` upstream at subscribe (a prefetch, before any downstream
