@@ -30,6 +30,11 @@ export const filterMapReduce: Workload<number[]> = {
     'sluice-request-128': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 128, sum),
     'sluice-request-1': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1, sum),
     'sluice-for-await-256': (a) => () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
+    'for-await-floor': (a) => async () => {
+      let acc = 0
+      for await (const x of a) if (even(x)) acc = sum(acc, add1(x))
+      return acc
+    },
     rxjs: (a) => () => {
       let result = NaN
       rxFrom(a)

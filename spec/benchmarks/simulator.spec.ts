@@ -1,0 +1,165 @@
+import fc from 'fast-check'
+import { Flow } from '../../lib/flow'
+import { Pipe } from '../../lib/pipe'
+import type { Operator, Publisher, Subscriber } from '../../lib/protocol'
+import { arrivalTimes, runScenario, type Item, type RunResult } from '../../benchmarks/sim/engine'
+import { Prng } from '../../benchmarks/sim/prng'
+import { SCENARIOS, parseScenario, type Scenario } from '../../benchmarks/sim/scenario'
+import { defaultStrategyIds, resolveStrategy, type BuiltStrategy } from '../../benchmarks/sim/strategies'
+import { simulate } from '../../benchmarks/sim/index'
+
+/** The named scenarios cut to 4 s (+2 s grace) of virtual time: every burst, spike and stall still happens. */
+const SHORT: Scenario[] = SCENARIOS.map((s) => ({ ...s, durationMs: 4000, graceMs: 2000 }))
+
+const held = (r: RunResult): number => r.held.backlog + r.held.strategy + r.held.service
+
+function expectConserved(r: RunResult): void {
+  expect(r.violations).toEqual([])
+  expect(r.delivered + r.dropped + held(r)).toBe(r.produced)
+  expect(Object.values(r.droppedBy).reduce((a, b) => a + (b ?? 0), 0)).toBe(r.dropped)
+  if (r.outcome === 'complete') expect(r.held.strategy + r.held.service).toBe(0)
+}
+
+describe('strategy simulator', () => {
+  describe('when run twice with the same seed', () => {
+    it('produces identical JSON', () => {
+      const scenarios = SHORT.filter((s) => s.name === 'burst' || s.name === 'stall-and-recover')
+      const ids = defaultStrategyIds()
+      const a = JSON.stringify(simulate(scenarios, ids, 42))
+      const b = JSON.stringify(simulate(scenarios, ids, 42))
+      expect(a).toBe(b)
+    })
+
+    it('produces different figures with another seed (the seed is used)', () => {
+      const burst = SHORT.filter((s) => s.name === 'burst')
+      expect(JSON.stringify(simulate(burst, ['unbounded'], 1))).not.toBe(JSON.stringify(simulate(burst, ['unbounded'], 2)))
+    })
+  })
+
+  describe('conservation: delivered + dropped + held = produced', () => {
+    const ids = defaultStrategyIds()
+    for (const scenario of SHORT) {
+      it(`holds for every default strategy in ${scenario.name}, with no rule breach`, () => {
+        for (const id of ids) {
+          const r = runScenario(scenario, resolveStrategy(id), 7)
+          expect({ id, produced: r.produced > 0 }).toEqual({ id, produced: true })
+          expectConserved(r)
+        }
+      })
+    }
+
+    it('holds for random scenarios and strategies (fast-check)', () => {
+      const scenarioArb = fc.record({
+        rate: fc.integer({ min: 50, max: 3000 }),
+        uniform: fc.boolean(),
+        dist: fc.constantFrom('fixed' as const, 'exponential' as const, 'pareto' as const),
+        meanMs: fc.double({ min: 0.2, max: 5, noNaN: true }),
+        concurrency: fc.integer({ min: 1, max: 4 }),
+        stall: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 800 }), forMs: fc.integer({ min: 1, max: 500 }) }), { nil: undefined }),
+        spike: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 800 }), lengthMs: fc.integer({ min: 1, max: 200 }), rate: fc.integer({ min: 1000, max: 8000 }) }), { nil: undefined }),
+      })
+      fc.assert(
+        fc.property(scenarioArb, fc.constantFrom(...ids), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (p, id, seed) => {
+          const scenario: Scenario = parseScenario({
+            name: 'random',
+            durationMs: 1000,
+            producer: { rate: p.rate, arrivals: p.uniform ? 'uniform' : 'poisson', ...(p.spike ? { spikes: [p.spike] } : {}) },
+            consumer: { service: { dist: p.dist, meanMs: p.meanMs }, concurrency: p.concurrency, ...(p.stall ? { stall: p.stall } : {}) },
+          })
+          expectConserved(runScenario(scenario, resolveStrategy(id), seed))
+        }),
+        { numRuns: 60 },
+      )
+    })
+  })
+
+  describe('when the strategy breaks a rule', () => {
+    const steady = SCENARIOS[0] as Scenario
+
+    it('reports an element that is neither delivered nor dropped (a silent loss)', () => {
+      const lossy: BuiltStrategy = { id: 'lossy', build: () => silentlyDropEvery(10) }
+      const r = runScenario(steady, lossy, 1)
+      expect(r.violations.join('\n')).toMatch(/neither delivered nor dropped/)
+      expect(r.delivered + r.dropped + r.held.backlog + r.held.service).toBeLessThan(r.produced)
+    })
+
+    it('reports onNext beyond demand (§1.1)', () => {
+      const r = runScenario(steady, { id: 'pushy', build: () => ignoreDemand() }, 1)
+      expect(r.violations.join('\n')).toMatch(/§1\.1/)
+    })
+
+    it('reports an element dropped after it was delivered', () => {
+      const r = runScenario(steady, { id: 'double', build: (ctx) => dropAfterDelivery(ctx.onDrop) }, 1)
+      expect(r.violations.join('\n')).toMatch(/Dropped from InService|Dropped from Delivered/)
+    })
+  })
+
+  describe('arrivals', () => {
+    it('are the same for every strategy and follow the rate', () => {
+      const steady = SCENARIOS[0] as Scenario
+      const times = arrivalTimes(steady, 3)
+      expect(arrivalTimes(steady, 3)).toEqual(times)
+      expect(times.length).toBeGreaterThan(0.9 * 8000)
+      expect(times.length).toBeLessThan(1.1 * 8000)
+      for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1] as number)
+    })
+
+    it('use a seeded generator (mulberry32), not Math.random', () => {
+      const a = new Prng(5)
+      const b = new Prng(5)
+      const xs = Array.from({ length: 5 }, () => a.next())
+      expect(Array.from({ length: 5 }, () => b.next())).toEqual(xs)
+      for (const x of xs) expect(x >= 0 && x < 1).toBe(true)
+    })
+  })
+})
+
+/** Passes elements on but silently loses every n-th one (no onDrop): a broken operator. */
+function silentlyDropEvery(n: number): Operator<Item, Item> {
+  return (source: Publisher<Item>) =>
+    new Flow<Item>((subscriber) =>
+      source.subscribe(
+        new (class extends Pipe<Item, Item> {
+          private i = 0
+          onNext(value: Item): void {
+            if (++this.i % n === 0) this.upstream.request(1)
+            else this.downstream.onNext(value)
+          }
+        })(subscriber),
+      ),
+    )
+}
+
+/** Requests everything and pushes it on regardless of downstream demand. */
+function ignoreDemand(): Operator<Item, Item> {
+  return (source: Publisher<Item>) =>
+    new Flow<Item>((subscriber: Subscriber<Item>) =>
+      source.subscribe(
+        new (class extends Pipe<Item, Item> {
+          override onSubscribe(s: Parameters<Pipe<Item, Item>['onSubscribe']>[0]): void {
+            super.onSubscribe(s)
+            this.upstream.request(Infinity)
+          }
+          override request(): void {}
+          onNext(value: Item): void {
+            this.downstream.onNext(value)
+          }
+        })(subscriber),
+      ),
+    )
+}
+
+/** Delivers every element and then also reports it dropped: a double count. */
+function dropAfterDelivery(onDrop: (x: unknown, reason: 'overflow') => void): Operator<Item, Item> {
+  return (source: Publisher<Item>) =>
+    new Flow<Item>((subscriber) =>
+      source.subscribe(
+        new (class extends Pipe<Item, Item> {
+          onNext(value: Item): void {
+            this.downstream.onNext(value)
+            onDrop(value, 'overflow')
+          }
+        })(subscriber),
+      ),
+    )
+}
