@@ -1,5 +1,5 @@
 import { Duplex } from 'node:stream'
-import { func } from '../../lib/options'
+import { func, optional, positiveIntOrInfinity } from '../../lib/options'
 import type { Operator } from '../../lib/protocol'
 import { fromAsyncIterable } from '../ix/from'
 import { toAsyncIterable, type AsyncIterableStats } from '../ix/to-async-iterable'
@@ -36,7 +36,7 @@ export interface FlowTransform<I, O> {
  */
 export function flowTransform<I, O>(operator: Operator<I, O>, options?: FlowTransformOptions): FlowTransform<I, O> {
   const op = func<Operator<I, O>>('flowTransform', 'operator', operator)
-  const prefetch = options?.prefetch ?? 16
+  const prefetch = optional(options?.prefetch, 16, (v) => positiveIntOrInfinity('flowTransform', 'prefetch', v))
   let latest: { stats(): AsyncIterableStats } | null = null
   const stage = (source: AsyncIterable<I>, stageOptions?: { signal?: AbortSignal }): AsyncIterable<O> => {
     const signal = stageOptions?.signal

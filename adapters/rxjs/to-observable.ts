@@ -1,4 +1,4 @@
-import { Observable, type Subscriber as RxSubscriber } from 'rxjs'
+import { isObservable, Observable, type Subscriber as RxSubscriber } from 'rxjs'
 import { replenishLimit, UNBOUNDED } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import { optional, positiveIntOrInfinity } from '../../lib/options'
@@ -28,13 +28,17 @@ export interface ToObservableOptions {
  * **Cancel**: unsubscribing (also by `take`, `takeUntil`, … downstream) cancels the Publisher.
  * Errors and completion are passed through.
  *
- * @throws TypeError when `publisher` is not a Publisher or `prefetch` is invalid.
+ * @throws TypeError when `publisher` is not a Publisher (an RxJS Observable included) or `prefetch` is invalid.
  * @example
  * toObservable(Flow.range(0, 10), { prefetch: 4 }).pipe(rxMap((x) => x * 2)).subscribe(console.log)
  */
 export function toObservable<T>(publisher: Publisher<T>, options?: ToObservableOptions): Observable<T> {
   if (publisher == null || typeof (publisher as Partial<Publisher<T>>).subscribe !== 'function') {
     throw new TypeError(`toObservable: expected a Publisher (an object with a subscribe() method), got ${describe(publisher)}`)
+  }
+  if (isObservable(publisher)) {
+    // an Observable's subscribe() would take the bridge for a partial Observer and never signal it
+    throw new TypeError('toObservable: expected a Publisher, got an RxJS Observable (it already is one; use fromObservable to make it a Flow)')
   }
   const prefetch = optional(options?.prefetch, 256, (v) => positiveIntOrInfinity('toObservable', 'prefetch', v))
   return new Observable<T>((observer) => {

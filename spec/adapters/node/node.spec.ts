@@ -376,6 +376,11 @@ describe('sluice/node', () => {
       expect(writable.destroyed).toBe(true)
     })
 
+    it('validates prefetch at construction', () => {
+      expect(() => flowTransform(map((x: number) => x), { prefetch: 0 })).toThrow('flowTransform: prefetch must be a positive integer or Infinity, got 0')
+      expect(() => flowTransform(42 as never)).toThrow('flowTransform: operator must be a function, got 42')
+    })
+
     it('asDuplex works with .pipe()', async () => {
       const { writable, out } = collector<number>(4)
       const done = new Promise((resolve) => writable.on('finish', resolve))

@@ -232,7 +232,7 @@ describe('sluice/rxjs', () => {
     })
 
     it('throws a TypeError naming Publisher', () => {
-      expect(() => toObservable(of(1) as unknown as Flow<number>)).not.toThrow() // an Observable has subscribe(): it is accepted as a Publisher-shaped object
+      expect(() => toObservable(of(1) as unknown as Flow<number>)).toThrow(/got an RxJS Observable/)
       expect(() => toObservable(42 as unknown as Flow<number>)).toThrow(/toObservable: expected a Publisher/)
       expect(() => toObservable(Flow.of(1), { prefetch: 1.5 })).toThrow('toObservable: prefetch must be a positive integer or Infinity, got 1.5')
     })
