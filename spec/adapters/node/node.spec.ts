@@ -106,6 +106,23 @@ describe('sluice/node', () => {
       )
     })
 
+    it('reads on demand from a Readable with highWaterMark 0, without spinning while idle', async () => {
+      const { readable, log } = counting([1, 2, 3, 4, 5], 0)
+      let readableEvents = 0
+      readable.on('readable', () => readableEvents++)
+      const r = record(fromReadable<number>(readable))
+      await settle(10)
+      expect(readableEvents).toBeLessThan(5)
+      r.request(2)
+      await settle()
+      expect(r.values).toEqual([1, 2])
+      expect(log.produced).toBeLessThanOrEqual(3)
+      r.request(10)
+      await r.terminal
+      expect(r.values).toEqual([1, 2, 3, 4, 5])
+      expect(r.completed).toBe(true)
+    })
+
     it('completes without demand once an ended Readable is empty', async () => {
       const r = record(fromReadable(Readable.from([], { objectMode: true })))
       await r.terminal
