@@ -144,9 +144,8 @@ class ReadableSubscription<T> implements Subscription {
       this.emitted++
       this.subscriber.onNext(chunk as T)
     }
-    // No demand: let an ended, empty Readable emit 'end' (read(0) never returns data). Not with
-    // a highWaterMark of 0: there read(0) re-emits 'readable' every tick; 'end' waits for a request.
-    if (!this.done && this.requested === 0 && r.readableLength === 0 && r.readableHighWaterMark > 0) r.read(0)
+    // No demand: let an ended, empty Readable emit 'end' (read(0) never returns data).
+    if (!this.done && this.requested === 0 && r.readableLength === 0) r.read(0)
   }
 
   private finish(error: unknown): void {

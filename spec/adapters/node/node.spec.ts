@@ -106,7 +106,7 @@ describe('sluice/node', () => {
       )
     })
 
-    it('reads on demand from a Readable with highWaterMark 0, without spinning while idle', async () => {
+    it('reads on demand from a Readable with highWaterMark 0 and stays idle without demand', async () => {
       const { readable, log } = counting([1, 2, 3, 4, 5], 0)
       let readableEvents = 0
       readable.on('readable', () => readableEvents++)
