@@ -221,7 +221,8 @@ export class BoundedQueue<T> {
   private push(element: T): void {
     if (this.count === this.items.length) this.grow()
     const length = this.items.length
-    const index = (this.head + this.count) % length
+    let index = this.head + this.count
+    if (index >= length) index -= length
     this.items[index] = element
     if (this.times !== undefined) this.times[index] = this.scheduler.now()
     this.count++
@@ -230,13 +231,14 @@ export class BoundedQueue<T> {
   private shift(): T {
     const element = this.items[this.head] as T
     this.items[this.head] = undefined
-    this.head = (this.head + 1) % this.items.length
+    if (++this.head === this.items.length) this.head = 0
     this.count--
     return element
   }
 
   private pop(): T {
-    const index = (this.head + this.count - 1) % this.items.length
+    let index = this.head + this.count - 1
+    if (index >= this.items.length) index -= this.items.length
     const element = this.items[index] as T
     this.items[index] = undefined
     this.count--

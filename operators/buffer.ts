@@ -145,6 +145,14 @@ export class BufferSubscriber<T> extends Pipe<T, T> {
       this.report(this.drops.drop(value, 'cancelled')) // arrived after cancel or a terminal signal
       return
     }
+    if (this.requested > 0 && this.queue.isEmpty && !this.loop.running && this.queue.ttlMs === undefined) {
+      // fast path: nothing waits and nobody is draining, so the element can go straight through
+      this.requested = produced(this.requested, 1)
+      this.downstream.onNext(value)
+      this.replenish()
+      if (this.state !== 'active') this.loop.drain()
+      return
+    }
     let result
     try {
       result = this.queue.offer(value)
