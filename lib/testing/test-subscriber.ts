@@ -2,7 +2,10 @@ import { addCap, isValidRequest } from '../demand'
 import type { Subscriber, Subscription } from '../protocol'
 import { realTimeScheduler, type Scheduler } from '../scheduler'
 import { TRUSTED } from '../trusted'
-import { describeSignals, show } from './describe'
+import { show } from './describe'
+import { SignalLog, type SignalEvent, type SignalKind } from './signal-log'
+
+export type { SignalEvent, SignalKind } from './signal-log'
 
 export interface TestSubscriberOptions<T> {
   /** Requested from inside `onSubscribe` (0 = none). Default 0. */
@@ -11,16 +14,6 @@ export interface TestSubscriberOptions<T> {
   scheduler?: Scheduler
   /** Called after each recorded `onNext`, e.g. to `request(1)` re-entrantly or to `cancel()`. */
   onNext?: (value: T, subscriber: TestSubscriber<T>) => void
-}
-
-export type SignalKind = 'subscribe' | 'next' | 'error' | 'complete'
-
-/** One recorded signal, with the scheduler time it arrived at. */
-export interface SignalEvent<T> {
-  readonly kind: SignalKind
-  readonly time: number
-  readonly value?: T
-  readonly error?: unknown
 }
 
 /**
@@ -37,17 +30,8 @@ export interface SignalEvent<T> {
  * ts.assertValues([0, 1, 2, 3, 4]).assertComplete()
  * ```
  */
-export class TestSubscriber<T> implements Subscriber<T> {
+export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
   readonly [TRUSTED] = true as const
-  readonly values: T[] = []
-  readonly events: SignalEvent<T>[] = []
-  readonly violations: string[] = []
-  /** Every amount passed to `request`, valid or not, in order. */
-  readonly requests: unknown[] = []
-  error: unknown = undefined
-  completed = false
-  errored = false
-  cancelled = false
   subscription: Subscription | null = null
   /** Total valid demand requested so far (saturating at 2^53−1). */
   requestedTotal = 0
@@ -57,14 +41,11 @@ export class TestSubscriber<T> implements Subscriber<T> {
   private readonly waiters: Array<() => void> = []
 
   constructor(options: TestSubscriberOptions<T> = {}) {
+    super()
     this.scheduler = options.scheduler ?? realTimeScheduler
     this.hook = options.onNext
     const initial = options.initialRequest ?? 0
     if (initial !== 0) this.pending.push(initial)
-  }
-
-  get terminated(): boolean {
-    return this.completed || this.errored
   }
 
   get subscribed(): boolean {
@@ -188,60 +169,6 @@ export class TestSubscriber<T> implements Subscriber<T> {
     })
   }
 
-  // ── assertions (each returns `this` and throws an Error describing what was seen) ──
-
-  assertValues(expected: readonly T[]): this {
-    const same = expected.length === this.values.length && expected.every((v, i) => Object.is(v, this.values[i]) || deepEqual(v, this.values[i]))
-    if (!same) this.fail(`values ${show(expected)}`)
-    return this
-  }
-
-  assertValueCount(count: number): this {
-    if (this.values.length !== count) this.fail(`${count} values`)
-    return this
-  }
-
-  assertComplete(): this {
-    if (!this.completed) this.fail('onComplete')
-    return this.assertNoViolations()
-  }
-
-  /** Asserts `onError`, with an error that is an instance of `ctor` when given. */
-  assertError(ctor?: abstract new (...args: never[]) => unknown): this {
-    if (!this.errored) this.fail(`onError${ctor ? `(${ctor.name})` : ''}`)
-    if (ctor !== undefined && !(this.error instanceof ctor)) this.fail(`onError(${ctor.name})`)
-    return this.assertNoViolations()
-  }
-
-  assertNoErrors(): this {
-    if (this.errored) this.fail('no onError')
-    return this
-  }
-
-  assertNotTerminated(): this {
-    if (this.terminated) this.fail('no terminal signal')
-    return this
-  }
-
-  assertSubscribed(): this {
-    if (this.subscription === null) this.fail('onSubscribe')
-    return this
-  }
-
-  assertNoViolations(): this {
-    if (this.violations.length > 0) this.fail('no protocol violation')
-    return this
-  }
-
-  /** The signal log, for error messages: `onSubscribe, onNext(1), onComplete; requested 3`. */
-  describe(): string {
-    return describeSignals(this.events, this.requests, this.cancelled, this.violations)
-  }
-
-  private fail(expected: string): never {
-    throw new Error(`TestSubscriber: expected ${expected}; saw ${this.describe()}`)
-  }
-
   /** Records a §1.9/§1.7 violation for a signal arriving now; true if it came too late. */
   private check(kind: SignalKind): boolean {
     const name = kind === 'subscribe' ? 'onSubscribe' : kind === 'next' ? 'onNext' : kind === 'error' ? 'onError' : 'onComplete'
@@ -263,13 +190,5 @@ function safely(fn: () => void): void {
     fn()
   } catch {
     // a misbehaving second Subscription; already recorded as a violation
-  }
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  try {
-    return JSON.stringify(a) === JSON.stringify(b) && typeof a === typeof b
-  } catch {
-    return false
   }
 }
