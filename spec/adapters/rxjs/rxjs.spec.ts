@@ -170,6 +170,19 @@ describe('sluice/rxjs', () => {
         }
       })
 
+      it('requires the policy in the types (checked by tsc on this file)', () => {
+        const typeChecks = () => {
+          // @ts-expect-error overflow and capacity are required: no silent default
+          fromObservable(of(1))
+          // @ts-expect-error overflow is required
+          fromObservable(of(1), { capacity: 4 })
+          // @ts-expect-error 'backpressure' is not an ObservableOverflow
+          fromObservable(of(1), { capacity: 4, overflow: 'backpressure' })
+          fromObservable(of(1), { capacity: 4, overflow: 'drop-oldest' })
+        }
+        expect(typeof typeChecks).toBe('function')
+      })
+
       it("refuses 'backpressure' with a TypeError explaining why", () => {
         expect(() => fromObservable(of(1), { overflow: 'backpressure' as ObservableOverflow, capacity: 4 })).toThrow(
           /'backpressure' is impossible here — an Observable cannot be paused/,
