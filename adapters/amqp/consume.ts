@@ -405,8 +405,21 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
       if (this.head < this.buffer.length && !this.serverCancelled) return
       this.flush(gen)
       gen.alive = false
-      gen.channel.close().catch(() => undefined)
+      // idle only after close-ok: the broker drops acks still queued in a channel when the
+      // connection closes under it (they would be requeued and delivered again)
+      gen.channel.close().then(
+        () => this.wakeIdle(),
+        () => this.wakeIdle(),
+      )
+      return
     }
+    this.wakeIdle()
+  }
+
+  private closed = false
+
+  private wakeIdle(): void {
+    this.closed = true
     this.unregister()
     const waiters = this.idleWaiters
     this.idleWaiters = []
@@ -415,6 +428,7 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
+      if (this.closed) return resolve()
       this.idleWaiters.push(resolve)
       if (this.done) this.checkIdle()
     })

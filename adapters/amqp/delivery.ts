@@ -1,4 +1,5 @@
 import type * as amqp from 'amqplib'
+import { reportUnhandled } from '../../lib/hooks'
 import { ON_DROP, type DropReason, type SelfSettling } from '../../lib/drops'
 import type { Outcome } from './acks'
 
@@ -18,6 +19,7 @@ export interface DeliveryOwner {
  */
 export class Delivery implements SelfSettling {
   private state: 'unsettled' | 'acked' | 'nacked' = 'unsettled'
+  private listeners: ((outcome: 'acked' | 'nacked') => void)[] | null = null
 
   /** @internal */
   constructor(
@@ -55,6 +57,29 @@ export class Delivery implements SelfSettling {
     if (this.state !== 'unsettled') return
     this.state = 'acked'
     this.owner.settle(this, { kind: 'ack' })
+    this.settledAs('acked')
+  }
+
+  /** Calls `fn` once, when this delivery is settled (at once if it already is). For helpers like `idempotent`. */
+  onSettled(fn: (outcome: 'acked' | 'nacked') => void): void {
+    if (this.state !== 'unsettled') {
+      fn(this.state)
+      return
+    }
+    ;(this.listeners ??= []).push(fn)
+  }
+
+  private settledAs(outcome: 'acked' | 'nacked'): void {
+    const listeners = this.listeners
+    if (listeners === null) return
+    this.listeners = null
+    for (const fn of listeners) {
+      try {
+        fn(outcome)
+      } catch (error) {
+        reportUnhandled(error)
+      }
+    }
   }
 
   /** Give it back: requeued (default of the consumer's `nack` option) or dead-lettered with `{ requeue: false }`. */
@@ -62,6 +87,7 @@ export class Delivery implements SelfSettling {
     if (this.state !== 'unsettled') return
     this.state = 'nacked'
     this.owner.settle(this, { kind: 'nack', requeue: options?.requeue ?? this.owner.requeueOnNack })
+    this.settledAs('nacked')
   }
 
   /** Refuse it for good: dead-lettered if the queue has a DLX, otherwise discarded by the broker. */

@@ -41,8 +41,8 @@ describeBroker('amqp slow consumer', () => {
     let sampling = true
     const brokerSampler = (async () => {
       while (sampling) {
-        const channels = await unackedOnChannels(name).catch(() => [])
-        brokerSamples.push(...channels)
+        const channels = await unackedOnChannels(`${name}:consume`).catch(() => [])
+        if (sampling) brokerSamples.push(...channels)
         await sleep(200)
       }
     })()
