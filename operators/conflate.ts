@@ -84,6 +84,12 @@ export class ConflateSubscriber<T> extends Pipe<T, T> {
       return
     }
     const held = this.held
+    if (held === NONE && this.requested > 0 && !this.loop.running) {
+      // fast path: nothing held and nobody draining, so the element goes straight through
+      this.requested = produced(this.requested, 1)
+      this.downstream.onNext(value)
+      return
+    }
     if (held === NONE) {
       this.held = value
     } else if (this.merge === undefined) {
