@@ -18,6 +18,7 @@ import {
   type PayloadFrame,
   type RequestFrame,
   type SetupFrame,
+  writePayloadFrame,
 } from './codec/frames'
 import { ConnectionClosedError, ErrorCode, FrameError, RSocketError, WriteStallError } from './errors'
 import { Inbound } from './inbound'
@@ -49,6 +50,9 @@ class StreamState {
 }
 
 type State = 'awaiting-setup' | 'open' | 'closing' | 'closed'
+
+/** Frames of one tick are gathered in buffers of this size before one socket write. */
+const OUT_BUFFER_SIZE = 64 * 1024
 
 /**
  * One RSocket connection over one socket, for either end (`role`). It owns the stream
@@ -173,6 +177,7 @@ export class Connection {
 
   private finishClose(): void {
     this.teardown(null)
+    this.flush()
     this.socket.end()
   }
 
@@ -181,6 +186,7 @@ export class Connection {
     if (this.state === 'closed') return
     const message = error instanceof Error ? error.message : String(error)
     this.teardown(error)
+    this.out = null // frames not yet written are dropped: the connection is failing
     if (!this.socket.destroyed && this.socket.writable) this.socket.end(encodeError(0, code, message))
     // a peer that never closes its side is cut off after closeTimeoutMs
     const socket = this.socket
@@ -215,7 +221,7 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     this.lastReceived = this.options.scheduler.now()
     try {
-      const error = this.decoder.write(chunk, this.onFrame)
+      const error = this.decoder.write(chunk, this.onFrame, this.onPlainPayload)
       if (error !== null) this.fail(error, this.state === 'awaiting-setup' ? ErrorCode.INVALID_SETUP : ErrorCode.CONNECTION_ERROR)
     } catch (error) {
       this.fail(error, ErrorCode.CONNECTION_ERROR)
@@ -236,6 +242,7 @@ export class Connection {
     const truncated = this.decoder.end()
     if (truncated !== null) this.teardown(truncated)
     else this.teardown(n === 0 && this.state === 'closing' ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`))
+    this.flush()
     this.socket.end()
   }
 
@@ -249,22 +256,53 @@ export class Connection {
     this.teardown(new ConnectionClosedError(`rsocket: the socket closed with ${this.streams.size} live streams`))
   }
 
-  /** Frames written in one tick leave in one syscall: the socket is corked until the next tick. */
-  private corked = false
-  private readonly uncork = (): void => {
-    this.corked = false
-    this.socket.uncork()
+  // ── writing: the frames of one tick are copied into one buffer and leave in one write ──
+
+  private out: Buffer | null = null
+  private outLength = 0
+
+  /** Room for `size` more bytes in the pending buffer, or null for a frame larger than a buffer. */
+  private room(size: number): Buffer | null {
+    if (this.out !== null && this.outLength + size > this.out.length) this.flush()
+    if (size > OUT_BUFFER_SIZE) return null
+    if (this.out === null) {
+      this.out = Buffer.allocUnsafe(OUT_BUFFER_SIZE)
+      this.outLength = 0
+      process.nextTick(this.flush)
+    }
+    return this.out
   }
 
-  private write(frame: Buffer): void {
-    if (this.socket.destroyed || !this.socket.writable) return
-    if (!this.corked) {
-      this.corked = true
-      this.socket.cork()
-      process.nextTick(this.uncork)
+  private write(frame: Uint8Array): void {
+    if (this.state === 'closed') return
+    const out = this.room(frame.length)
+    if (out === null) this.send(frame)
+    else {
+      out.set(frame, this.outLength)
+      this.outLength += frame.length
     }
-    if (!this.socket.write(frame)) this.blocked = true
-    if (this.socket.writableLength > this.options.maxQueuedBytes) {
+  }
+
+  private writePayload(streamId: number, data: Uint8Array | null, complete: boolean): void {
+    if (this.state === 'closed') return
+    const size = 9 + (data === null ? 0 : data.length)
+    const out = this.room(size)
+    if (out === null) this.send(encodePayload(streamId, data, complete))
+    else this.outLength = writePayloadFrame(out, this.outLength, streamId, data, complete)
+  }
+
+  private readonly flush = (): void => {
+    const out = this.out
+    if (out === null) return
+    this.out = null
+    if (this.outLength > 0) this.send(out.subarray(0, this.outLength))
+    this.outLength = 0
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.socket.destroyed || !this.socket.writable) return
+    if (!this.socket.write(bytes)) this.blocked = true
+    if (this.socket.writableLength > this.options.maxQueuedBytes && this.state !== 'closed') {
       this.fail(new WriteStallError(`rsocket: ${this.socket.writableLength} bytes queued exceed maxQueuedBytes ${this.options.maxQueuedBytes}; the peer is not reading`, this.socket.writableLength), ErrorCode.CONNECTION_ERROR)
     }
   }
@@ -423,21 +461,38 @@ export class Connection {
     })
   }
 
+  /** The decoder's fast path: a PAYLOAD without metadata or fragmentation. */
+  private readonly onPlainPayload = (streamId: number, next: boolean, complete: boolean, data: Uint8Array): void => {
+    if (this.state === 'closed') return
+    if (this.state === 'awaiting-setup') {
+      this.onFrame({ type: FrameType.PAYLOAD, streamId, follows: false, complete, next, metadata: null, data })
+      return
+    }
+    this.payload(streamId, next, complete, data)
+  }
+
   private onPayload(f: PayloadFrame): void {
-    const s = this.streams.get(f.streamId)
+    if (f.follows) {
+      if (this.streams.has(f.streamId)) this.fail(new FrameError(`PAYLOAD on stream ${f.streamId} is fragmented; fragmentation is not supported`), ErrorCode.CONNECTION_ERROR)
+      return
+    }
+    this.payload(f.streamId, f.next, f.complete, f.data)
+  }
+
+  private payload(streamId: number, next: boolean, complete: boolean, data: Uint8Array): void {
+    const s = this.streams.get(streamId)
     if (s === undefined) return // a late frame for a finished or cancelled stream
-    if (f.follows) return this.fail(new FrameError(`PAYLOAD on stream ${f.streamId} is fragmented; fragmentation is not supported`), ErrorCode.CONNECTION_ERROR)
     if (s.inboundState === 'pending' || s.inboundState === 'pending-complete') {
-      if (f.next) return this.excess(s, 1)
+      if (next) return this.excess(s, 1)
       s.inboundState = 'pending-complete'
       return
     }
     if (s.inboundState !== 'live' || s.inbound === null) return
-    if (f.next) {
+    if (next) {
       s.received++
-      if (!s.inbound.next(f.data)) return this.excess(s, s.received)
+      if (!s.inbound.next(data)) return this.excess(s, s.received)
     }
-    if (f.complete) this.inboundComplete(s)
+    if (complete) this.inboundComplete(s)
   }
 
   private inboundComplete(s: StreamState): void {
@@ -505,10 +560,10 @@ export class Connection {
   private link(s: StreamState): OutboundLink {
     return {
       writable: () => !this.blocked && this.state !== 'closed',
-      next: (data) => this.write(encodePayload(s.id, data, false)),
+      next: (data) => this.writePayload(s.id, data, false),
       complete: () => {
         if (this.streams.get(s.id) !== s) return
-        this.write(encodePayload(s.id, null, true))
+        this.writePayload(s.id, null, true)
         s.outboundDone = true
         this.maybeRemove(s)
       },
@@ -543,6 +598,7 @@ export class Connection {
 
   private teardownAndEnd(error: unknown): void {
     this.teardown(error)
+    this.flush()
     this.socket.end()
   }
 

@@ -334,3 +334,25 @@ export function encodeRaw(streamId: number, type: number, flags: number, body: U
   buf.set(body, at)
   return buf
 }
+
+/**
+ * Writes a PAYLOAD frame without metadata (length prefix included) into `buf` at `at`;
+ * returns the offset after it. The caller has checked that `9 + data.length` bytes fit.
+ */
+export function writePayloadFrame(buf: Uint8Array, at: number, streamId: number, data: Uint8Array | null, complete: boolean): number {
+  const size = data === null ? 0 : data.length
+  const length = HEADER_SIZE + size
+  if (length > MAX_FRAME_LENGTH) throw new FrameError(`frame of ${length} bytes exceeds the 24-bit length limit`)
+  const typeAndFlags = (FrameType.PAYLOAD << 10) | (complete ? Flag.COMPLETE : 0) | (data !== null ? Flag.NEXT : 0)
+  buf[at] = length >>> 16
+  buf[at + 1] = (length >>> 8) & 0xff
+  buf[at + 2] = length & 0xff
+  buf[at + 3] = streamId >>> 24
+  buf[at + 4] = (streamId >>> 16) & 0xff
+  buf[at + 5] = (streamId >>> 8) & 0xff
+  buf[at + 6] = streamId & 0xff
+  buf[at + 7] = typeAndFlags >>> 8
+  buf[at + 8] = typeAndFlags & 0xff
+  if (data !== null) buf.set(data, at + 9)
+  return at + 9 + size
+}

@@ -83,6 +83,21 @@ describe('rsocket frames', () => {
         { numRuns: 300 },
       )
     })
+    it('the PAYLOAD fast path delivers the same as the parsed frames', () => {
+      fc.assert(
+        fc.property(fc.array(encodedFrame, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 20 }), (frames, cuts) => {
+          const wire = new Uint8Array(Buffer.concat(frames))
+          const slow = decodeAll(split(wire, cuts)).frames
+          const d = new FrameDecoder()
+          const fast: Frame[] = []
+          for (const c of split(wire, cuts)) {
+            d.write(c, (f) => fast.push(f), (streamId, next, complete, data) => fast.push({ type: FrameType.PAYLOAD, streamId, follows: false, complete, next, metadata: null, data }))
+          }
+          expect(fast).toEqual(slow)
+        }),
+        { numRuns: 300 },
+      )
+    })
   })
 
   describe('when the bytes are hostile', () => {
