@@ -50,12 +50,13 @@ export interface CircuitBreakerOperator<T, R> extends Operator<T, R> {
  * it opens again. The returned operator is the handle: `op.state`, `op.failures`.
  *
  * ```
- * mode 'pause', failureThreshold 2, resetAfterMs 5; the service fails from 2 to 8
- * source:  abcd------------|
- * request: ∞----------------
- * state:   C-O----H--C------      (C closed, O open, H half-open)
- * calls:   ab xx     ccd          (x: failed calls of c; c is retried by the probe)
- * output:  ab--------cd----|       (nothing lost: c waited, d was never requested while open)
+ * mode 'pause', failureThreshold 2, resetAfterMs 5; the stage takes 1 ms and fails from 2 to 8
+ * request:          ∞-----------
+ * upstream request: 11-------11-   (nothing requested while open)
+ * calls started:    abb-----bcd-   (b fails at 2 and 3: open; b is the probe at 8)
+ * state:            C--O----HC---  (C closed, O open, H half-open)
+ * output:           -A-------BCD
+ *                              |   (nothing lost)
  * ```
  *
  * **Demand**: as `mapAsync` (at most `concurrency` calls, never pulls more than it can start,

@@ -21,11 +21,14 @@ export type AsyncProject<T, R> = (value: T, index: number) => R | PromiseLike<R>
  * the results, in element order by default.
  *
  * ```
- * concurrency 2, fn takes 3 ms (c: 1 ms)
- * source:  abc-------|
- * request: ∞----------
- * calls:   ab-c--        (c starts when a's slot frees)
- * output:  ---AB-C---|
+ * concurrency 2; fn takes 3 ms for a, 5 ms for b, 1 ms for c; a pull source
+ * request:          ∞-----
+ * upstream request: 2--1--
+ * calls started:    a--c--
+ *                   b
+ * output:           ---A-B
+ *                        C
+ *                        |
  * ```
  *
  * **Demand**: never pulls more than it can start: it requests upstream at most

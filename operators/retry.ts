@@ -39,11 +39,11 @@ export interface RetryOptions {
  *
  * ```
  * count 2, backoff { initialMs: 2, factor: 2 }
- * source:  ab#                    (attempt 1)
- *             --cd#               (attempt 2, 2 ms later)
- *                  ----e|         (attempt 3, 4 ms later)
- * request: 5--------------
- * output:  ab---cd------e|
+ * attempt 1: ab#
+ * attempt 2: ----cd#          (2 ms after the first error)
+ * attempt 3: ----------e|     (4 ms after the second)
+ * request:   5-----------
+ * output:    ab--cd----e|
  * ```
  *
  * **Demand**: carried over. The outstanding downstream demand (requested and not delivered) is

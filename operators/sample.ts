@@ -24,15 +24,17 @@ export interface SampleOptions<T> {
  * element received since the last emission, if there is one and there is demand.
  *
  * ```
+ * sample(3)
  * source:  a-b-c---d-e-f-g---|
- * ticks:   ---T---T---T---T---
+ * ticks:   ---T--T--T--T--T---
  * request: ∞------------------
- * output:  ---c-------e---g--|   (a, b, d, f conflated)
+ * output:  ---b--c--d--f--g--|   (a and e conflated)
  *
- * source:  a-b-c---d---------
- * ticks:   ---T---T---T---T--
- * request: ------------1------
- * output:  ---------------d--   (tick 3 and 7 found no demand: c held, then replaced by d)
+ * sample(4)
+ * source:  a-b-c---d-------
+ * ticks:   ----T---T---T---
+ * request: ---------1------
+ * output:  ------------d---   (ticks 4 and 8 found no demand: c held, then replaced by d)
  * ```
  *
  * **Demand**: requests unbounded demand upstream at subscription (sampling keeps at most one

@@ -143,15 +143,16 @@ class SharedBucket implements ThrottleControl {
  * tokens (default 1). In every window of `perMs` ms at most `burst + rate` tokens are spent.
  *
  * ```
- * mode: 'shape', rate 1 per 2 ms, burst 2
- * source:  abcdef|          (a fast source, e.g. Flow.range)
- * request: ∞------------
- * output:  ab--c-d-e-f|     (delayed, nothing dropped)
+ * mode: 'shape', rate 1 per 2 ms, burst 2, on Flow.range
+ * request:          ∞--------
+ * upstream request: 2-1-1-1-1
+ * output:           a-c-d-e-f
+ *                   b       |     (b with a at 0; nothing dropped)
  *
  * mode: 'enforce', rate 1 per 2 ms, burst 2
  * source:  abcdef|
- * request: ∞-----
- * output:  ab----|          (c, d, e, f dropped: 'throttled')
+ * request: ∞------
+ * output:  abc-e-|   (d and f dropped: 'throttled')
  * ```
  *
  * **Demand** ('shape'): never requests upstream more than downstream demand and the free
