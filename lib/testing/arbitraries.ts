@@ -74,6 +74,8 @@ export interface RunScheduleOptions<T> {
   timeoutMs?: number
   /** `false`: return problems instead of throwing. Default true. */
   check?: boolean
+  /** Passed to the TestSubscriber: `false` tolerates signals in flight after cancel (§2.8). Default true. */
+  strictCancel?: boolean
 }
 
 export interface ScheduleRun<T> {
@@ -93,7 +95,8 @@ export async function runSchedule<T>(
   steps: readonly DemandStep[],
   options: RunScheduleOptions<T> = {},
 ): Promise<ScheduleRun<T>> {
-  const ts = new TestSubscriber<T>(options.scheduler === undefined ? {} : { scheduler: options.scheduler })
+  const strictCancel = options.strictCancel ?? true
+  const ts = new TestSubscriber<T>(options.scheduler === undefined ? { strictCancel } : { scheduler: options.scheduler, strictCancel })
   publisher.subscribe(ts)
   for (const step of steps) {
     if (step.kind === 'request') ts.request(step.n)

@@ -28,6 +28,11 @@ export interface VerifyOptions {
   advanceMs?: number
   /** Fast-check runs of the random demand-schedule check. Default 25. */
   scheduleRuns?: number
+  /**
+   * `true` (default): nothing may arrive after `cancel()` returns (sluice's rule). `false`: an
+   * asynchronous publisher may still deliver signals in flight (§2.8), but must stop (§1.8).
+   */
+  strictCancel?: boolean
   /** Checks to skip, by name prefix (e.g. `'§3.3'`), with the reason shown. */
   skip?: Record<string, string>
 }
@@ -45,6 +50,7 @@ export function resolveOptions(o: VerifyOptions = {}): Resolved {
     settleMs: o.settleMs ?? 20,
     advanceMs: o.advanceMs ?? 1,
     scheduleRuns: o.scheduleRuns ?? 25,
+    strictCancel: o.strictCancel ?? true,
   }
   if (o.failing !== undefined) resolved.failing = o.failing
   if (o.scheduler !== undefined) resolved.scheduler = o.scheduler
@@ -86,7 +92,8 @@ export class CheckContext<T> {
 
   subscriber(options: TestSubscriberOptions<T> = {}): TestSubscriber<T> {
     const scheduler = this.options.scheduler
-    return new TestSubscriber<T>(scheduler === undefined ? options : { scheduler, ...options })
+    const strict = { strictCancel: this.options.strictCancel, ...options }
+    return new TestSubscriber<T>(scheduler === undefined ? strict : { scheduler, ...strict })
   }
 
   /** `publisher.subscribe(subscriber)`; a throw is a §1.9 failure. */
@@ -123,6 +130,22 @@ export class CheckContext<T> {
       this.options.scheduler?.advanceBy(this.options.advanceMs)
       await macrotask()
     }
+  }
+
+  /**
+   * After a `cancel()`: with `strictCancel`, `ok()` must hold once pending signals had time to
+   * arrive; otherwise signals in flight are tolerated but must stop (§1.8).
+   */
+  async afterCancel(ts: TestSubscriber<T>, ok: () => boolean, expected: string): Promise<void> {
+    await this.settle()
+    if (this.options.strictCancel) {
+      if (!ok()) this.fail(expected, ts)
+      return
+    }
+    const seen = ts.events.length
+    await this.settle()
+    await this.settle()
+    if (ts.events.length !== seen) this.fail('signals in flight to stop after cancel() (§1.8)', ts)
   }
 
   fail(expected: string, ts?: TestSubscriber<T>): never {

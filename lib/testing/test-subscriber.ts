@@ -14,6 +14,12 @@ export interface TestSubscriberOptions<T> {
   scheduler?: Scheduler
   /** Called after each recorded `onNext`, e.g. to `request(1)` re-entrantly or to `cancel()`. */
   onNext?: (value: T, subscriber: TestSubscriber<T>) => void
+  /**
+   * `true` (default): any signal after `cancel()` returned is a §1.7 violation (sluice's rule
+   * for synchronous sources). `false`: signals already in flight from an asynchronous
+   * publisher are tolerated (§2.8) and counted in `lateSignals`.
+   */
+  strictCancel?: boolean
 }
 
 /**
@@ -35,15 +41,19 @@ export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
   subscription: Subscription | null = null
   /** Total valid demand requested so far (saturating at 2^53−1). */
   requestedTotal = 0
+  /** Signals that arrived after `cancel()` with `strictCancel: false`. */
+  lateSignals = 0
   private pending: unknown[] = []
   private readonly scheduler: Scheduler
   private readonly hook: ((value: T, subscriber: TestSubscriber<T>) => void) | undefined
   private readonly waiters: Array<() => void> = []
+  private readonly strictCancel: boolean
 
   constructor(options: TestSubscriberOptions<T> = {}) {
     super()
     this.scheduler = options.scheduler ?? realTimeScheduler
     this.hook = options.onNext
+    this.strictCancel = options.strictCancel ?? true
     const initial = options.initialRequest ?? 0
     if (initial !== 0) this.pending.push(initial)
   }
@@ -174,8 +184,11 @@ export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
     const name = kind === 'subscribe' ? 'onSubscribe' : kind === 'next' ? 'onNext' : kind === 'error' ? 'onError' : 'onComplete'
     if (kind !== 'subscribe' && this.subscription === null) this.violations.push(`§1.9 ${name} before onSubscribe`)
     if (this.terminated) this.violations.push(`§1.7 ${name} after ${this.completed ? 'onComplete' : 'onError'}`)
-    else if (this.cancelled && kind !== 'subscribe') this.violations.push(`§1.7 ${name} after cancel() returned`)
-    else return false
+    else if (this.cancelled && kind !== 'subscribe' && this.strictCancel) this.violations.push(`§1.7 ${name} after cancel() returned`)
+    else {
+      if (this.cancelled && kind !== 'subscribe') this.lateSignals++
+      return false
+    }
     return true
   }
 

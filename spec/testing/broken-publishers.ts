@@ -100,3 +100,39 @@ class BrokenSubscription implements Subscription {
     }
   }
 }
+
+/**
+ * An asynchronous range that schedules each requested element on its own macrotask and
+ * delivers it even if cancel() came in between: signals in flight after cancel (§2.8).
+ */
+export function inFlightRange(count: number): Publisher<number> {
+  return {
+    subscribe(subscriber: Subscriber<number>) {
+      if (subscriber == null) throw new TypeError('§1.9 subscriber required')
+      const target = isTrusted(subscriber) ? subscriber : new SafeSubscriber(subscriber)
+      let next = 0
+      let stopped = false
+      target.onSubscribe({
+        request(n) {
+          if (stopped) return
+          if (!isValidRequest(n)) {
+            stopped = true
+            target.onError(validateRequest(n))
+            return
+          }
+          for (let k = Math.min(n, count - next); k > 0; k--) {
+            const value = next++
+            setImmediate(() => target.onNext(value))
+          }
+          if (next >= count) {
+            stopped = true
+            setImmediate(() => target.onComplete())
+          }
+        },
+        cancel() {
+          stopped = true
+        },
+      })
+    },
+  }
+}

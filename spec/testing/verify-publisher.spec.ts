@@ -1,6 +1,6 @@
 import { Flow } from '../../lib/flow'
 import { conformanceChecks, conformanceSuite, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
-import { brokenRange, type Defects } from './broken-publishers'
+import { brokenRange, inFlightRange, type Defects } from './broken-publishers'
 
 const FAST: VerifyOptions = { timeoutMs: 100, scheduleRuns: 10, recursionBound: 1000 }
 
@@ -70,6 +70,24 @@ describe('verifyPublisher', () => {
       const failed = await failures({ recursive: true }, { ...FAST, recursionBound: 100_000 })
       expect(names(failed)).toEqual(['§3.3 100,000 elements requested one at a time from inside onNext complete without stack overflow'])
       expect(failed[0]?.message).toMatch(/Maximum call stack size exceeded/)
+    })
+  })
+
+  describe('when an asynchronous publisher delivers signals in flight after cancel (§2.8)', () => {
+    const options: VerifyOptions = { async: true, maxElements: 1000, recursionBound: 1000, scheduleRuns: 10, timeoutMs: 500 }
+
+    it('fails §1.7 under strictCancel (the default)', async () => {
+      const failed = names((await conformanceChecks(inFlightRange, options)).filter((r) => r.status === 'failed'))
+      expect(failed).toContain('§1.7 nothing after cancel() from inside onNext')
+      expect(failed.every((n) => n.startsWith('§1.7') || n.startsWith('§1.1 §1.3'))).toBe(true)
+    })
+
+    it('passes with strictCancel: false, while a publisher that ignores cancel still fails', async () => {
+      const lenient = { ...options, strictCancel: false }
+      const results = await conformanceChecks(inFlightRange, lenient)
+      expect(results.filter((r) => r.status === 'failed')).toEqual([])
+      const ignoring = await failures({ ignoreCancel: true }, { ...FAST, strictCancel: false })
+      expect(names(ignoring)).toContain('§3.6 request after cancel is a no-op')
     })
   })
 
