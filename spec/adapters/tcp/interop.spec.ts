@@ -2,7 +2,8 @@ import net from 'node:net'
 import { RSocketConnector, RSocketServer, type Payload, type RSocket } from 'rsocket-core'
 import { TcpClientTransport } from 'rsocket-tcp-client'
 import { TcpServerTransport } from 'rsocket-tcp-server'
-import { connect, serve } from '../../../adapters/tcp'
+import { connect, decodeWith, encodeWith, serve, utf8 } from '../../../adapters/tcp'
+import { map } from '../../../operators/map'
 import { CreditExceededError } from '../../../lib/errors'
 import { Pool, Recorder, countingSource, delay, sequence, sniffProxy, text } from './helpers'
 
@@ -118,6 +119,41 @@ describe('rsocket interop (rsocket-js 1.0.0-alpha.3)', () => {
         rsocket.requestStream({ data: Buffer.from(''), metadata: Buffer.from('x') }, 1, { onNext() {}, onError: resolve, onComplete() {}, onExtension() {} })
       })
       expect(error.message).toMatch(/no such route/)
+    })
+  })
+
+  describe('when an rsocket-js client opens a channel to a sluice server', () => {
+    it('its input is pulled under our REQUEST_N and echoed back: exact frames per direction', async () => {
+      const srv = await serve({ port: 0 }, {
+        channel: (route, _data, input) => (route === 'upper' ? input.pipe(decodeWith(utf8), map((x) => x.toUpperCase()), encodeWith(utf8)) : []),
+      })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      const inputs = ['a', 'b', 'c']
+      const got: string[] = []
+      const granted: number[] = []
+      await new Promise<void>((resolve, reject) => {
+        let sent = 0
+        const requester = rsocket.requestChannel({ data: Buffer.from(''), metadata: Buffer.from('upper') }, 10, false, {
+          onNext: (p) => void got.push(String(p.data)),
+          onError: reject,
+          onComplete: () => resolve(),
+          onExtension: () => {},
+          request(n: number) {
+            granted.push(n)
+            for (let k = 0; k < n && sent < inputs.length; k++) requester.onNext({ data: Buffer.from(inputs[sent++]!) }, false)
+            if (sent === inputs.length) requester.onComplete()
+          },
+          cancel: () => reject(new Error('cancelled')),
+        })
+      })
+      expect(got).toEqual(['A', 'B', 'C'])
+      expect(granted).toEqual([10])
+      const seq = sequence(proxy.log)
+      expect(seq.filter((x) => x.startsWith('c2s'))).toEqual(['c2s SETUP 0', 'c2s REQUEST_CHANNEL 1 n=10', 'c2s PAYLOAD 1 N', 'c2s PAYLOAD 1 N', 'c2s PAYLOAD 1 N', 'c2s PAYLOAD 1 C'])
+      expect(seq.filter((x) => x.startsWith('s2c'))).toEqual(['s2c REQUEST_N 1 n=10', 's2c PAYLOAD 1 N', 's2c PAYLOAD 1 N', 's2c PAYLOAD 1 N', 's2c PAYLOAD 1 C'])
+      expect(proxy.violations).toEqual([])
     })
   })
 
