@@ -175,6 +175,67 @@ describe('buffer', () => {
     })
   })
 
+  describe('when compared with a reference model (no ttl)', () => {
+    /** Arrays and counters, no drain loop: what buffer must deliver and drop for these commands. */
+    function model(policy: OverflowPolicy, capacity: number, commands: readonly Command[], end: 'complete' | 'cancel') {
+      const out: number[] = []
+      const dropped: Array<[number, DropReason]> = []
+      const queue: number[] = []
+      const limit = capacity - (capacity >> 2)
+      let upstream = policy === 'backpressure' ? capacity : Infinity
+      let delivered = 0
+      let demand = 0
+      let next = 0
+      let failed = false // 'error' overflowed: source cancelled
+      const deliver = (v: number) => {
+        out.push(v)
+        demand--
+        if (policy === 'backpressure' && ++delivered % limit === 0) upstream += limit
+      }
+      for (const c of commands) {
+        if (c.kind === 'emit') {
+          for (let i = 0; i < c.count && upstream > 0 && !failed; i++) {
+            const v = next++
+            upstream--
+            if (demand > 0) deliver(v)
+            else if (queue.length < capacity) queue.push(v)
+            else if (policy === 'drop-incoming') dropped.push([v, 'overflow'])
+            else if (policy === 'error') {
+              dropped.push([v, 'overflow'])
+              failed = true
+            } else {
+              const evicted = policy === 'drop-oldest' ? [queue.shift() as number] : policy === 'drop-newest' ? [queue.pop() as number] : queue.splice(0)
+              dropped.push(...evicted.map((e): [number, DropReason] => [e, 'overflow']))
+              queue.push(v)
+            }
+          }
+        } else if (c.kind === 'request') {
+          demand += c.n
+          while (demand > 0 && queue.length > 0) deliver(queue.shift() as number)
+        }
+      }
+      if (end === 'cancel') dropped.push(...queue.map((e): [number, DropReason] => [e, 'cancelled']))
+      else out.push(...queue)
+      return { out, dropped }
+    }
+
+    it('delivers and drops exactly what the model does, for every policy', () => {
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...OVERFLOW_POLICIES),
+          fc.integer({ min: 1, max: 6 }),
+          fc.array(command.filter((c) => c.kind !== 'advance'), { maxLength: 40 }),
+          fc.constantFrom('complete' as const, 'cancel' as const),
+          (policy, capacity, commands, end) => {
+            const { ts, dropped } = run(policy, capacity, commands, end)
+            expect({ out: ts.values, dropped }).toEqual(model(policy, capacity, commands, end))
+          },
+        ),
+        { numRuns: 400 },
+      )
+    })
+  })
+
   describe('when the downstream requests nothing', () => {
     it('keeps exactly the survivor set of each policy', () => {
       fc.assert(
