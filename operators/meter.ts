@@ -266,6 +266,9 @@ const exported = new WeakMap<object, Set<Meter>>()
 
 function exportTo(registry: PromRegistryLike, m: Meter): void {
   let meters = exported.get(registry)
+  for (const other of meters ?? []) {
+    if (other.name === m.name) throw optionError('createMeter', 'name', 'unique per registry (it is the `meter` label)', m.name)
+  }
   if (meters === undefined) {
     const set = new Set<Meter>()
     meters = set

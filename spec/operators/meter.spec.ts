@@ -110,6 +110,7 @@ describe('meter', () => {
       expect(text).toContain('sluice_meter_buffered{meter="b"} 2')
       expect(text).toContain('sluice_meter_latency_seconds_count{meter="a"} 3')
       expect(text).toContain('sluice_meter_latency_seconds_bucket{meter="a",le="+Inf"} 3')
+      expect(() => createMeter('a', { registry })).toThrow(new TypeError('createMeter: name must be unique per registry (it is the `meter` label), got "a"'))
       const json = await registry.getMetricsAsJSON()
       expect(json.map((x) => x.name).sort()).toEqual([
         'sluice_meter_buffered',
