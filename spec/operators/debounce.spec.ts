@@ -11,6 +11,7 @@ const vs = new VirtualScheduler()
 verifyPublisher('debounce', (n) => lockstep(vs, n, 7, debounce<number>(5, { scheduler: vs })), {
   scheduler: vs,
   maxElements: 100,
+  recursionBound: 100,
   failing: () => Flow.error<number>(BOOM).pipe(debounce<number>(5, { scheduler: vs })),
 })
 

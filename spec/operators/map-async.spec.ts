@@ -13,6 +13,7 @@ verifyPublisher('mapAsync (promises, unordered)', (n) => Flow.range(0, n).pipe(m
   async: true,
   maxElements: 2_000,
   recursionBound: 2_000,
+  failing: () => Flow.range(0, 3).pipe(mapAsync(async () => Promise.reject(BOOM), { concurrency: 2 })),
 })
 
 interface Deferred<T> {

@@ -20,7 +20,7 @@ verifyPublisher(
     let attempts = 0
     return Flow.defer(() => (attempts++ === 0 ? Flow.error<number>(BOOM) : Flow.range(0, n))).pipe(retry<number>({ count: 1, scheduler: vs }))
   },
-  { scheduler: vs, recursionBound: 20_000 },
+  { scheduler: vs, recursionBound: 20_000, failing: () => Flow.error<number>(BOOM).pipe(retry<number>({ count: 1, scheduler: vs })) },
 )
 
 /**

@@ -12,9 +12,15 @@ const vs = new VirtualScheduler()
 verifyPublisher('sample', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs })), {
   scheduler: vs,
   maxElements: 100,
+  recursionBound: 100,
   failing: () => Flow.error<number>(BOOM).pipe(sample<number>(5, { scheduler: vs })),
 })
-verifyPublisher('sample (emitLast)', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs, emitLast: true })), { scheduler: vs, maxElements: 100 })
+verifyPublisher('sample (emitLast)', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs, emitLast: true })), {
+  scheduler: vs,
+  maxElements: 100,
+  recursionBound: 100,
+  failing: () => Flow.error<number>(BOOM).pipe(sample<number>(5, { scheduler: vs, emitLast: true })),
+})
 
 function setup(times: number[], end: number, options: { emitLast?: boolean; request?: number; period?: number } = {}) {
   const scheduler = new VirtualScheduler()

@@ -11,6 +11,7 @@ const vs = new VirtualScheduler()
 verifyPublisher('throttleFirst', (n) => lockstep(vs, n, 7, throttleFirst<number>(5, { scheduler: vs })), {
   scheduler: vs,
   maxElements: 100,
+  recursionBound: 100,
   failing: () => Flow.error<number>(BOOM).pipe(throttleFirst<number>(5, { scheduler: vs })),
 })
 

@@ -20,6 +20,7 @@ for (const mode of ['shape', 'enforce'] as const) {
 verifyPublisher('throttle shape with cost', (n) => Flow.range(0, n).pipe(throttle<number>({ rate: 5, perMs: 1, burst: 10, cost: () => 2, mode: 'shape', scheduler: vs })), {
   scheduler: vs,
   recursionBound: 5_000,
+  failing: () => Flow.error<number>(BOOM).pipe(throttle<number>({ rate: 1, perMs: 1, cost: () => 1, mode: 'shape', scheduler: vs })),
 })
 
 /** Largest total cost emitted in any closed window [t, t + perMs]. */
