@@ -26,3 +26,11 @@ export {
   type PublisherFactory,
 } from './verify-publisher'
 export type { VerifyOptions } from './harness'
+export {
+  parseTimeline,
+  renderTimeline,
+  timelineSource,
+  type RenderOptions,
+  type TimelineEvent,
+  type TimelineSourceOptions,
+} from './timeline'
