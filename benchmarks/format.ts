@@ -62,6 +62,14 @@ export function throughputTable(report: ThroughputReport, color: boolean): strin
     },
     { title: 'loop ns/el, same process', value: (lib) => (lib === 'loop' ? null : (find(lib, headline)?.loopNsPerElement ?? null)), better: 'none', format: (v) => v.toFixed(2) },
     { title: '× loop', value: (lib) => (lib === 'loop' ? null : (find(lib, headline)?.ratio ?? null)), better: 'low', format: (v) => `${fmt(v)}×` },
+    {
+      title: 'rounds (× loop)',
+      value: (lib) => {
+        const rs = find(lib, headline)?.ratios ?? []
+        return rs.length === 0 ? null : rs.map((x) => fmt(x)).join(' / ')
+      },
+      better: 'none',
+    },
   ]
   const ratios: Column<string>[] = report.workloads.map(
     (w): Column<string> => ({
@@ -79,7 +87,7 @@ export function throughputTable(report: ThroughputReport, color: boolean): strin
   )
   const env = `${report.node}, ${report.cpu}${report.quick ? ', --quick' : ''}`
   const notes = report.rows
-    .filter((r) => r.library !== 'loop' && (r.status !== 'ok' || r.note !== null))
+    .filter((r) => r.library !== 'loop' && r.note !== null && r.note !== '')
     .map((r) => `  ${r.library} / ${r.workload}: ${r.status === 'ok' ? '' : `${r.status}: `}${r.note ?? ''}`)
   return [
     renderTable(`throughput: ${report.workloads[0]?.description ?? headline} (${env})`, (lib) => lib, libraries.filter((l) => find(l, headline)?.status === 'ok'), detail, color),

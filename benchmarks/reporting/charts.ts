@@ -103,7 +103,7 @@ export function throughputCharts(tp: ThroughputReport): Chart[] {
         width: WIDTH,
         height: Math.max(160, 24 * bars.length),
         data: { values: bars },
-        encoding: { y: { field: 'library', type: 'nominal', sort: { field: 'ns' }, title: null } },
+        encoding: { y: { field: 'library', type: 'nominal', sort: { field: 'ns', op: 'min' }, title: null } },
         layer: [
           {
             mark: { type: 'bar' },

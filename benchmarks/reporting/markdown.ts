@@ -55,7 +55,7 @@ export function throughputMarkdown(tp: ThroughputReport): string {
     })
     out.push(`| ${lib} | ${cells.join(' | ')} |`)
   }
-  const notes = tp.rows.filter((r) => r.library !== 'loop' && (r.status !== 'ok' || r.note !== null))
+  const notes = tp.rows.filter((r) => r.library !== 'loop' && r.note !== null && r.note !== '')
   if (notes.length > 0) out.push('', ...notes.map((r) => `- ${r.library} / ${r.workload}: ${r.status === 'ok' ? '' : `${r.status}: `}${r.note ?? ''}`))
   return out.join('\n')
 }

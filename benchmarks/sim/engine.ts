@@ -122,6 +122,7 @@ export function runScenario(s: Scenario, strategy: BuiltStrategy, seed: number):
     scheduler,
     onDrop: (item: unknown, reason: DropReason) => run.dropped(item, reason),
     consumerRatePerSec: ((s.consumer.concurrency ?? 1) * 1000) / s.consumer.service.meanMs,
+    scenario: s,
   })(run.source)
   flow.subscribe(run.consumer)
   return run.execute()
@@ -133,6 +134,7 @@ export interface StrategyContext {
   readonly onDrop: (element: unknown, reason: DropReason) => void
   /** The consumer's nominal capacity (elements per second), for rate-based strategies. */
   readonly consumerRatePerSec: number
+  readonly scenario: Scenario
 }
 
 class Run {

@@ -46,8 +46,43 @@ type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknow
 type LatestFn = (o?: { onDrop?: OnDrop<unknown> }) => Op
 type SampleFn = (periodMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
 type ThrottleFn = (o: { rate: number; perMs: number; burst?: number; mode: 'shape' | 'enforce'; onDrop?: OnDrop<unknown>; scheduler: Scheduler }) => Op
-type BatchFn = (o: { size: number; maxWaitMs?: number; scheduler: Scheduler }) => Op
+type BatchFn = (o: { size: number; maxWaitMs?: number; scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
 type LimitRateFn = (high: number, low?: number) => Op
+type CircuitBreakerFn = (o: {
+  stage: (item: Item) => StrategyOutput | PromiseLike<StrategyOutput>
+  concurrency: number
+  failureThreshold: number
+  resetAfterMs: number
+  halfOpenProbes: number
+  mode: 'pause' | 'fail-fast'
+  scheduler: Scheduler
+  onDrop?: OnDrop<unknown>
+}) => Op
+
+/**
+ * A call to a downstream service in virtual time, for the circuit breaker: it succeeds after
+ * `okMs`, except during the scenario's consumer stall (the service is down), when it fails
+ * after `failMs` (a timeout). A PromiseLike settled from a scheduler task, so that it runs
+ * in virtual time (a real Promise would settle in a microtask, outside the virtual clock).
+ */
+function serviceCall(ctx: StrategyContext, item: Item, okMs = 0.1, failMs = 5): PromiseLike<Item> {
+  const stall = ctx.scenario.consumer.stall
+  const now = ctx.scheduler.now()
+  const down = stall !== undefined && now >= stall.atMs && now < stall.atMs + stall.forMs
+  const callbacks: { ok?: ((v: Item) => unknown) | null | undefined; fail?: ((e: unknown) => unknown) | null | undefined } = {}
+  ctx.scheduler.schedule(() => {
+    if (down) callbacks.fail?.(new Error('service unavailable (virtual outage)'))
+    else callbacks.ok?.(item)
+  }, down ? failMs : okMs)
+  const thenable: PromiseLike<Item> = {
+    then: (ok, fail) => {
+      callbacks.ok = ok as (v: Item) => unknown
+      callbacks.fail = fail
+      return thenable as never
+    },
+  }
+  return thenable
+}
 
 const FAMILIES: readonly Family[] = [
   {
@@ -133,7 +168,7 @@ const FAMILIES: readonly Family[] = [
     parse: (args, id) => {
       const size = args[0] === undefined ? 32 : int(args[0], id, 'size')
       const maxWaitMs = args[1] === undefined ? 10 : int(args[1], id, 'maxWaitMs')
-      return (ctx) => op<BatchFn>('batch')({ size, maxWaitMs, scheduler: ctx.scheduler })
+      return (ctx) => op<BatchFn>('batch')({ size, maxWaitMs, scheduler: ctx.scheduler, onDrop: ctx.onDrop })
     },
   },
   {
@@ -146,6 +181,28 @@ const FAMILIES: readonly Family[] = [
       const high = args[0] === undefined ? 32 : int(args[0], id, 'high')
       const low = args[1] === undefined ? undefined : int(args[1], id, 'low', 0)
       return () => (low === undefined ? op<LimitRateFn>('limitRate')(high) : op<LimitRateFn>('limitRate')(high, low))
+    },
+  },
+  {
+    name: 'circuitBreaker',
+    usage: 'circuitBreaker:<pause|fail-fast>',
+    description: 'guards a service call (0.1 ms; down during the consumer stall, failing after 5 ms); opens after 5 failures for 250 ms',
+    defaults: ['circuitBreaker:pause'],
+    needs: ['circuitBreaker'],
+    parse: (args, id) => {
+      const mode = args[0]
+      if (mode !== 'pause' && mode !== 'fail-fast') throw new TypeError(`${id}: the mode must be pause or fail-fast, got ${JSON.stringify(mode ?? '')}`)
+      return (ctx) =>
+        op<CircuitBreakerFn>('circuitBreaker')({
+          stage: (item) => serviceCall(ctx, item),
+          concurrency: ctx.scenario.consumer.concurrency ?? 1,
+          failureThreshold: 5,
+          resetAfterMs: 250,
+          halfOpenProbes: 1,
+          mode,
+          scheduler: ctx.scheduler,
+          onDrop: ctx.onDrop,
+        })
     },
   },
 ]

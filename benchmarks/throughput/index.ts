@@ -21,8 +21,10 @@ export interface ThroughputRow {
   /** Median absolute deviation as a share of the median (spread). */
   madPct: number | null
   samples: number
-  /** This library's ns/element over the plain loop's, both measured in the same process. */
+  /** This library's ns/element over the plain loop's, both measured in the same process (median over rounds). */
   ratio: number | null
+  /** The ratio of each alternating round (its spread shows how noisy the machine was). */
+  ratios: number[]
   /** The plain loop's ns/element in that process. */
   loopNsPerElement: number | null
 }
@@ -71,7 +73,7 @@ export async function runThroughput(options: {
   let node = process.version
   let cpu = 'unknown'
   for (const library of libraries) {
-    const request: WorkerRequest = { library, workloads, warmupMs, measureMs }
+    const request: WorkerRequest = { library, workloads, warmupMs, measureMs, rounds: options.quick ? 2 : 3 }
     const lines = await runWorker(request, (line) => {
       if (line.type !== 'meta') options.onStep?.(library, line.workload)
     })
@@ -112,6 +114,7 @@ function loopRows(rows: ThroughputRow[], workloads: string[]): ThroughputRow[] {
       madPct: null,
       samples: loops.length,
       ratio: p50 === null ? null : 1,
+      ratios: [],
       loopNsPerElement: p50,
     }
   })
@@ -129,6 +132,7 @@ function toRow(line: Exclude<WorkerLine, { type: 'meta' }>): ThroughputRow {
       madPct: null,
       samples: 0,
       ratio: null,
+      ratios: [],
       loopNsPerElement: null,
     }
   }
@@ -143,9 +147,16 @@ function toRow(line: Exclude<WorkerLine, { type: 'meta' }>): ThroughputRow {
     nsPerElement: lib,
     madPct: line.lib.p50 > 0 ? (100 * line.lib.mad) / line.lib.p50 : null,
     samples: line.lib.samples,
-    ratio: lib.p50 / loop.p50,
+    ratio: line.ratios.length > 0 ? median(line.ratios) : lib.p50 / loop.p50,
+    ratios: line.ratios,
     loopNsPerElement: loop.p50,
   }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
 function runWorker(request: WorkerRequest, onLine: (line: WorkerLine) => void): Promise<WorkerLine[]> {

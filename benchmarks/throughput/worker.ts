@@ -17,6 +17,8 @@ export interface WorkerRequest {
   workloads: string[]
   warmupMs: number
   measureMs: number
+  /** Alternating loop/library measurement rounds. */
+  rounds: number
 }
 
 export interface Timing {
@@ -32,7 +34,7 @@ export interface Timing {
 }
 
 export type WorkerLine =
-  | { type: 'result'; workload: string; library: Library; elements: number; loopElements: number; loop: Timing; lib: Timing }
+  | { type: 'result'; workload: string; library: Library; elements: number; loopElements: number; loop: Timing; lib: Timing; ratios: number[] }
   | { type: 'missing'; workload: string; library: Library; reason: string }
   | { type: 'error'; workload: string; library: Library; error: string }
   | { type: 'meta'; node: string; cpu: string }
@@ -51,18 +53,41 @@ async function main(): Promise<void> {
     }
     const make = w.impls[request.library]
     if (make === undefined) {
-      emit({ type: 'missing', workload: name, library: request.library, reason: w.missing?.[request.library] ?? `no ${request.library} implementation` })
+      emit({ type: 'missing', workload: name, library: request.library, reason: w.missing?.[request.library] ?? '' })
       continue
     }
     try {
       const full = w.input(1)
       const expectedFull = w.loop(full)
-      const loopTiming = await time(mitata.measure, () => w.loop(full), expectedFull, request.warmupMs / 2, request.measureMs / 2)
       const scale = w.scale?.[request.library] ?? 1
       const input = scale === 1 ? full : w.input(scale)
       const expected = w.loop(input)
-      const libTiming = await time(mitata.measure, make(input), expected, request.warmupMs, request.measureMs)
-      emit({ type: 'result', workload: name, library: request.library, elements: w.elements(scale), loopElements: w.elements(1), loop: loopTiming, lib: libTiming })
+      const loopRun = (): number => w.loop(full)
+      const libRun = make(input)
+      // Warm both up, then alternate short measurements of the loop and the library: on a
+      // shared machine the load changes during a run, and each round's ratio is taken
+      // under the same conditions. The figures reported are the medians over the rounds.
+      await time(mitata.measure, loopRun, expectedFull, request.warmupMs / 2, 0)
+      await time(mitata.measure, libRun, expected, request.warmupMs, 0)
+      const rounds: { loop: Timing; lib: Timing }[] = []
+      for (let r = 0; r < request.rounds; r++) {
+        const loop = await time(mitata.measure, loopRun, expectedFull, 0, request.measureMs / request.rounds / 2)
+        const lib = await time(mitata.measure, libRun, expected, 0, request.measureMs / request.rounds)
+        rounds.push({ loop, lib })
+      }
+      const ratios = rounds.map((x) => x.lib.p50 / w.elements(scale) / (x.loop.p50 / w.elements(1)))
+      const mid = medianIndex(ratios)
+      const chosen = rounds[mid] as { loop: Timing; lib: Timing }
+      emit({
+        type: 'result',
+        workload: name,
+        library: request.library,
+        elements: w.elements(scale),
+        loopElements: w.elements(1),
+        loop: chosen.loop,
+        lib: chosen.lib,
+        ratios,
+      })
     } catch (error) {
       emit({ type: 'error', workload: name, library: request.library, error: error instanceof Error ? error.message : String(error) })
     }
@@ -82,6 +107,7 @@ async function time(measure: Measure, run: () => unknown, expected: unknown, war
     await fn()
     runs++
   }
+  if (measureMs <= 0) return { p25: 0, p50: 0, p75: 0, min: 0, max: 0, samples: 0, mad: 0 }
   const stats = await measure(fn, { gc: false, min_cpu_time: measureMs * 1e6, min_samples: 5, max_samples: 10_000 })
   const sorted = [...stats.samples].sort((a, b) => a - b)
   const median = stats.p50
@@ -95,6 +121,12 @@ async function time(measure: Measure, run: () => unknown, expected: unknown, war
     samples: sorted.length,
     mad: deviations[deviations.length >> 1] ?? 0,
   }
+}
+
+/** Index of the median of `xs` (the lower one for an even count). */
+function medianIndex(xs: number[]): number {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0])
+  return (order[(order.length - 1) >> 1] as readonly [number, number])[1]
 }
 
 function check(actual: unknown, expected: unknown): void {

@@ -34,6 +34,7 @@ function throughputFixture(): ThroughputReport {
     madPct: 5,
     samples: 20,
     ratio: ns / loop,
+    ratios: [ns / loop],
     loopNsPerElement: loop,
   })
   return {

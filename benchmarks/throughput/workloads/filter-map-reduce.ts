@@ -10,6 +10,13 @@ import { Flow } from '../../../lib/flow'
 import { filter, map } from '../../../operators/index'
 import { add1, even, mostFromArray, mostReduce, numbers, reduceForAwait, reduceWithBatches, sum, type Workload } from '../common'
 
+async function* evenPlusOne(a: number[]): AsyncGenerator<number> {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number
+    if (even(x)) yield add1(x)
+  }
+}
+
 /** The headline: filter(even) → map(add1) → reduce(sum) over 1,000,000 integers. */
 export const filterMapReduce: Workload<number[]> = {
   name: 'filter-map-reduce',
@@ -24,17 +31,13 @@ export const filterMapReduce: Workload<number[]> = {
     }
     return acc
   },
-  scale: { 'ix-async': 0.02, 'node-streams': 0.1, 'web-streams': 0.02 },
+  scale: { 'ix-async': 0.02, 'node-streams': 0.1, 'web-streams': 0.02, 'async-generator': 0.1 },
   impls: {
     sluice: (a) => () => Flow.from(a).pipe(filter(even), map(add1)).reduce(sum, 0),
     'sluice-request-128': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 128, sum),
     'sluice-request-1': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1, sum),
     'sluice-for-await-256': (a) => () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
-    'for-await-floor': (a) => async () => {
-      let acc = 0
-      for await (const x of a) if (even(x)) acc = sum(acc, add1(x))
-      return acc
-    },
+    'async-generator': (a) => () => reduceForAwait(evenPlusOne(a), sum),
     rxjs: (a) => () => {
       let result = NaN
       rxFrom(a)
