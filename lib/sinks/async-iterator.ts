@@ -71,6 +71,9 @@ class FlowIterator<T> implements AsyncIterableIterator<T>, Subscriber<T> {
     this.queue.length = 0
     this.head = 0
     this.signal?.removeEventListener('abort', this.onAbort)
+    const waiter = this.waiter
+    this.waiter = null
+    waiter?.resolve({ value: undefined, done: true }) // a next() still pending ends too
     return Promise.resolve({ value: undefined, done: true })
   }
 

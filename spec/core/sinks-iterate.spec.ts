@@ -92,6 +92,15 @@ describe('for await / iterate', () => {
       await expect(it.next()).resolves.toEqual({ value: undefined, done: true })
     })
 
+    it('return() while a next() is pending settles it as done', async () => {
+      const source = new TestPublisher<number>()
+      const it = Flow.from(source).iterate()
+      const pending = it.next()
+      await it.return?.()
+      source.assertCancelled()
+      await expect(pending).resolves.toEqual({ value: undefined, done: true })
+    })
+
     it('an abort cancels upstream and rejects the pending next()', async () => {
       const source = new TestPublisher<number>()
       const controller = new AbortController()
