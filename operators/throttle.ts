@@ -1,6 +1,7 @@
 import { addCap, isUnbounded, isValidRequest, produced, take, validateRequest } from '../lib/demand'
 import { DrainLoop } from '../lib/drain'
 import { Drops, type OnDrop } from '../lib/drops'
+import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
 import { reportUnhandled } from '../lib/hooks'
 import { func, oneOf, optional, optionError, positiveNumber } from '../lib/options'
@@ -290,6 +291,10 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
 
   onNext(value: T): void {
     if (this.done) return
+    if (this.outstanding === 0 || this.held.full) {
+      this.fail(new ProtocolError('1.1', 'throttle: the source emitted an element that was not requested'))
+      return
+    }
     this.outstanding--
     if (this.cost === undefined) {
       this.shared.bucket.takeCommitted(this.shared.scheduler.now())

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import type { DropReason } from '../../lib/drops'
+import { ProtocolError } from '../../lib/errors'
 import { Flow } from '../../lib/flow'
 import { setUnhandledErrorHook } from '../../lib/hooks'
 import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
@@ -99,6 +100,17 @@ describe('throttle', () => {
       scheduler.runAll()
       ts.assertValues([2, 2]).assertComplete()
       expect(ts.events.at(-1)?.time).toBe(10)
+    })
+
+    it('§1.1 fails with a ProtocolError when the source emits more than was requested', () => {
+      const scheduler = new VirtualScheduler()
+      const source = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>({ scheduler, initialRequest: 1 })
+      Flow.from(source).pipe(throttle<number>({ rate: 1, perMs: 10, mode: 'shape', scheduler })).subscribe(ts)
+      source.next(0, 1)
+      ts.assertValues([0])
+      expect((ts.error as ProtocolError).rule).toBe('1.1')
+      source.assertCancelled()
     })
 
     it('fails with a RangeError when an element costs more than the burst', () => {
