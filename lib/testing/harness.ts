@@ -160,14 +160,10 @@ export class CheckContext<T> {
     }
   }
 
-  /** Runs `body` with the unhandled-error hook capturing into `unhandled`, then restores it. */
-  async capture(body: () => Promise<void>): Promise<void> {
+  /** Points the unhandled-error hook at `unhandled`; returns the function that restores the previous hook. */
+  captureUnhandled(): () => void {
     const previous = setUnhandledErrorHook((error) => void this.unhandled.push(error))
-    try {
-      await body()
-    } finally {
-      setUnhandledErrorHook(previous)
-    }
+    return () => void setUnhandledErrorHook(previous)
   }
 }
 

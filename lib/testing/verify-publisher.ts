@@ -115,9 +115,11 @@ async function runOne<T>(def: CheckDefinition, o: Resolved, factory: PublisherFa
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the check did not finish within ${timeoutMs} ms`)), timeoutMs)
   })
+  const restore = ctx.captureUnhandled()
   try {
-    await Promise.race([ctx.capture(() => def.run(ctx, n)), timeout])
+    await Promise.race([def.run(ctx, n), timeout])
   } finally {
     clearTimeout(timer)
+    restore() // also when the check timed out and is still pending
   }
 }
