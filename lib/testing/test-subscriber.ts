@@ -115,12 +115,11 @@ export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
 
   /** Requests `n` (any value, to test §3.9); queued until `onSubscribe` if called before it. */
   request(n: number): this {
-    this.requests.push(n)
     if (this.subscription === null) {
-      this.requests.pop()
       this.pending.push(n)
       return this
     }
+    this.requests.push(n)
     if (isValidRequest(n) && !this.cancelled && !this.terminated) this.requestedTotal = addCap(this.requestedTotal, n)
     const subscription = this.subscription
     try {
