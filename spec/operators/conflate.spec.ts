@@ -60,4 +60,14 @@ describe('conflate', () => {
       expect(() => conflate(undefined as never)).toThrow(new TypeError('conflate: reducer must be a function, got undefined'))
     })
   })
+
+  describe('when request(1) is called from inside onNext over a synchronous source', () => {
+    it('§3.3 delivers every element, without conflation or stack overflow', () => {
+      const ts = new TestSubscriber<number>({ initialRequest: 1, onNext: (_, s) => void s.request(1) })
+      Flow.range(0, 200_000).pipe(conflate<number>((a, b) => a + b)).subscribe(ts)
+      ts.assertComplete()
+      expect(ts.values).toHaveLength(200_000)
+      expect(ts.violations).toEqual([])
+    })
+  })
 })

@@ -90,5 +90,15 @@ describe('latest', () => {
       source.assertCancelled()
     })
   })
+
+  describe('when request(1) is called from inside onNext over a synchronous source', () => {
+    it('§3.3 delivers every element, without conflation or stack overflow', () => {
+      const ts = new TestSubscriber<number>({ initialRequest: 1, onNext: (_, s) => void s.request(1) })
+      Flow.range(0, 200_000).pipe(latest<number>()).subscribe(ts)
+      ts.assertComplete()
+      expect(ts.values).toHaveLength(200_000)
+      expect(ts.violations).toEqual([])
+    })
+  })
 })
 
