@@ -1,4 +1,5 @@
 import net from 'node:net'
+import fc from 'fast-check'
 import { RSocketConnector, RSocketServer, type Payload, type RSocket } from 'rsocket-core'
 import { TcpClientTransport } from 'rsocket-tcp-client'
 import { TcpServerTransport } from 'rsocket-tcp-server'
@@ -119,6 +120,57 @@ describe('rsocket interop (rsocket-js 1.0.0-alpha.3)', () => {
         rsocket.requestStream({ data: Buffer.from(''), metadata: Buffer.from('x') }, 1, { onNext() {}, onError: resolve, onComplete() {}, onExtension() {} })
       })
       expect(error.message).toMatch(/no such route/)
+    })
+  })
+
+  describe('when an rsocket-js client requests with a random schedule', () => {
+    it('property: server payloads ≤ credit at every frame (at the sniffer); the source is pulled exactly the credit', async () => {
+      const srcs: ReturnType<typeof countingSource>[] = []
+      const srv = await serve({ port: 0 }, { stream: () => {
+        const src = countingSource(Buffer.from('x'))
+        srcs.push(src)
+        return src.flow
+      } }, { sendBatch: 16 })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 6 }), async (schedule) => {
+          let got = 0
+          let total = schedule[0]!
+          let next: () => void = () => {}
+          const handle = rsocket.requestStream({ data: Buffer.from(''), metadata: Buffer.from('s') }, schedule[0]!, {
+            onNext: () => {
+              got++
+              next()
+            },
+            onError: () => {},
+            onComplete: () => {},
+            onExtension: () => {},
+          })
+          for (const n of schedule.slice(1)) {
+            await new Promise<void>((resolve) => {
+              next = () => got === total && resolve()
+              next()
+            })
+            total += n
+            handle.request(n)
+          }
+          await new Promise<void>((resolve) => {
+            next = () => got === total && resolve()
+            next()
+          })
+          await delay(5)
+          handle.cancel()
+          const src = srcs.at(-1)!
+          await waitFor(() => src.stats.cancelled)
+          expect(got).toBe(total)
+          expect(src.stats.requested).toBe(total)
+          expect(proxy.violations).toEqual([])
+        }),
+        { numRuns: 12 },
+      )
+      expect(proxy.maxRatio()).toBe(1)
     })
   })
 
