@@ -127,6 +127,7 @@ export function publish(connection: AmqpConnection, options: PublishOptions): Pu
     }),
     route: optional<((m: OutgoingMessage) => string) | undefined>(options.route, undefined, (v) => func<(m: OutgoingMessage) => string>(api, 'route', v)),
     maxInFlight: optional(options.maxInFlight, 256, (v) => positiveInt(api, 'maxInFlight', v)),
+    requestBatch: 0,
     maxInFlightBytes: optional(options.maxInFlightBytes, Infinity, (v) => positiveNumber(api, 'maxInFlightBytes', v)),
     confirmTimeoutMs: optional(options.confirmTimeoutMs, 30_000, (v) => (v === 0 ? 0 : positiveNumber(api, 'confirmTimeoutMs', v))),
     retryOnNack: optional(options.onNack, 'retry', (v) => oneOf(api, 'onNack', ['retry', 'error'] as const, v)) === 'retry',
@@ -139,6 +140,7 @@ export function publish(connection: AmqpConnection, options: PublishOptions): Pu
     }),
     stats: options.stats ?? new PublisherStats(),
   }
+  config.requestBatch = Math.max(1, config.maxInFlight >> 2)
   return new Publisher(connection, config)
 }
 
@@ -147,6 +149,8 @@ interface PublisherConfig {
   readonly routingKey: string
   readonly route: ((m: OutgoingMessage) => string) | undefined
   readonly maxInFlight: number
+  /** Requests are made in batches of at least this (a quarter of maxInFlight). */
+  requestBatch: number
   readonly maxInFlightBytes: number
   readonly confirmTimeoutMs: number
   readonly retryOnNack: boolean
@@ -370,6 +374,8 @@ class Publisher implements PublishSink {
     if (this.inFlightBytes >= this.config.maxInFlightBytes) return
     const want = this.config.maxInFlight - this.entries.size - this.requested
     if (want <= 0) return
+    // batch requests (a quarter of the window) unless nothing is pending that would call us again
+    if (want < this.config.requestBatch && this.requested + this.entries.size > 0) return
     this.requested = addCap(this.requested, want)
     if (isValidRequest(want)) upstream.request(want)
   }

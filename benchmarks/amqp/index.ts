@@ -1,0 +1,207 @@
+/**
+ * RabbitMQ throughput: sluice/amqp against raw amqplib with the same settings, in one run.
+ * Publish with confirms (window 1, 100, 1000) and consume with acks (prefetch 1, 10, 100,
+ * 1000); 100-byte transient messages on a non-durable queue; the median of `repeats`
+ * interleaved runs (raw, sluice, raw, sluice…). `npm run bench -- --amqp URL`, or directly:
+ * `node dist/benchmarks/amqp/index.js [url] [--quick]`.
+ */
+import * as amqp from 'amqplib'
+import { Flow } from '../../lib/flow'
+import type { Subscription } from '../../lib/protocol'
+import { connect, consume, publish, redactUrl, type AmqpConnection, type OutgoingMessage } from '../../adapters/amqp'
+
+interface RunOptions {
+  amqpUrl: string | null
+  quick: boolean
+}
+
+interface Row {
+  kind: 'publish' | 'consume'
+  setting: number
+  messages: number
+  raw: number
+  sluice: number
+  ratio: number
+}
+
+const BODY = Buffer.alloc(100, 120)
+/** `SLUICE_BENCH_AMQP=publish:100,consume:10` runs only those settings. */
+const ONLY = (process.env.SLUICE_BENCH_AMQP ?? '').split(',').filter((x) => x !== '')
+const wanted = (kind: string, n: number): boolean => ONLY.length === 0 || ONLY.includes(`${kind}:${n}`)
+const PUBLISH_WINDOWS = [1, 100, 1000].filter((n) => wanted('publish', n))
+const PREFETCHES = [1, 10, 100, 1000].filter((n) => wanted('consume', n))
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] as number
+}
+
+async function rawPublish(model: amqp.ChannelModel, queue: string, count: number, window: number): Promise<number> {
+  const ch = await model.createConfirmChannel()
+  const start = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    let sent = 0
+    let confirmed = 0
+    let paused = false
+    const pump = (): void => {
+      while (!paused && sent < count && sent - confirmed < window) {
+        sent++
+        const ok = ch.sendToQueue(queue, BODY, { persistent: false }, (err: unknown) => {
+          if (err) return reject(err)
+          if (++confirmed === count) resolve()
+          else pump()
+        })
+        if (!ok) {
+          paused = true
+          ch.once('drain', () => {
+            paused = false
+            pump()
+          })
+        }
+      }
+    }
+    pump()
+  })
+  const ms = performance.now() - start
+  await ch.close()
+  return (count / ms) * 1000
+}
+
+async function sluicePublish(connection: AmqpConnection, queue: string, count: number, window: number): Promise<number> {
+  const message: OutgoingMessage = { content: BODY, properties: { messageId: 'bench' } }
+  const start = performance.now()
+  const sink = publish(connection, { exchange: '', routingKey: queue, maxInFlight: window, persistent: false })
+  Flow.range(0, count).subscribe({
+    onSubscribe: (s: Subscription) => sink.onSubscribe(s),
+    onNext: () => sink.onNext(message),
+    onError: (e: unknown) => sink.onError(e),
+    onComplete: () => sink.onComplete(),
+  })
+  const report = await sink.done
+  if (report.confirmed !== count) throw new Error(`sluice publish: ${report.confirmed} of ${count} confirmed`)
+  return (count / (performance.now() - start)) * 1000
+}
+
+async function fill(model: amqp.ChannelModel, queue: string, count: number): Promise<void> {
+  const ch = await model.createConfirmChannel()
+  for (let i = 0; i < count; i++) {
+    if (!ch.sendToQueue(queue, BODY, { persistent: false })) await new Promise((r) => ch.once('drain', r))
+    if (i % 5000 === 4999) await ch.waitForConfirms()
+  }
+  await ch.waitForConfirms()
+  await ch.close()
+}
+
+async function rawConsume(model: amqp.ChannelModel, queue: string, count: number, prefetch: number): Promise<number> {
+  const ch = await model.createChannel()
+  await ch.prefetch(prefetch, false)
+  let n = 0
+  const start = performance.now()
+  let tag = ''
+  await new Promise<void>((resolve) => {
+    void ch
+      .consume(
+        queue,
+        (m) => {
+          if (m === null) return
+          ch.ack(m)
+          if (++n === count) resolve()
+        },
+        { noAck: false },
+      )
+      .then((ok) => {
+        tag = ok.consumerTag
+      })
+  })
+  const ms = performance.now() - start
+  await ch.cancel(tag)
+  await ch.close()
+  return (count / ms) * 1000
+}
+
+async function sluiceConsume(connection: AmqpConnection, queue: string, count: number, prefetch: number): Promise<number> {
+  let n = 0
+  const start = performance.now()
+  await new Promise<void>((resolve, reject) => {
+    let subscription: Subscription | null = null
+    consume(connection, { queue, prefetch }).subscribe({
+      onSubscribe: (s) => {
+        subscription = s
+        s.request(Infinity)
+      },
+      onNext: (d) => {
+        d.ack()
+        if (++n === count) {
+          subscription?.cancel()
+          resolve()
+        }
+      },
+      onError: reject,
+      onComplete: () => reject(new Error('completed early')),
+    })
+  })
+  return (count / (performance.now() - start)) * 1000
+}
+
+export async function run(options: RunOptions): Promise<{ summary: string; rows: Row[]; url: string; node: string }> {
+  const url = options.amqpUrl ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+  const repeats = options.quick ? 3 : 5
+  const size = (setting: number): number => (options.quick ? (setting === 1 ? 5_000 : 20_000) : setting === 1 ? 20_000 : 100_000)
+  const model = await amqp.connect(url)
+  const connection = await connect(url, { name: 'sluice-bench' })
+  const queue = `sluice-bench.${process.pid}`
+  const admin = await model.createChannel()
+  await admin.assertQueue(queue, { durable: false })
+  const rows: Row[] = []
+  try {
+    for (const window of PUBLISH_WINDOWS) {
+      const count = size(window)
+      const raw: number[] = []
+      const ours: number[] = []
+      for (let r = 0; r < repeats; r++) {
+        raw.push(await rawPublish(model, queue, count, window))
+        await admin.purgeQueue(queue)
+        ours.push(await sluicePublish(connection, queue, count, window))
+        await admin.purgeQueue(queue)
+      }
+      rows.push({ kind: 'publish', setting: window, messages: count, raw: median(raw), sluice: median(ours), ratio: median(ours) / median(raw) })
+    }
+    for (const prefetch of PREFETCHES) {
+      const count = size(prefetch)
+      const raw: number[] = []
+      const ours: number[] = []
+      for (let r = 0; r < repeats; r++) {
+        await fill(model, queue, count)
+        raw.push(await rawConsume(model, queue, count, prefetch))
+        await admin.purgeQueue(queue)
+        await fill(model, queue, count)
+        ours.push(await sluiceConsume(connection, queue, count, prefetch))
+        await admin.purgeQueue(queue)
+      }
+      rows.push({ kind: 'consume', setting: prefetch, messages: count, raw: median(raw), sluice: median(ours), ratio: median(ours) / median(raw) })
+    }
+  } finally {
+    await admin.deleteQueue(queue).catch(() => undefined)
+    await connection.close()
+    await model.close()
+  }
+  const lines = [
+    `RabbitMQ ${redactUrl(url)}, node ${process.version}, 100 B transient messages, median of ${repeats} interleaved runs (msg/s)`,
+    '| workload | setting | messages | raw amqplib | sluice/amqp | sluice / raw |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.kind === 'publish' ? 'publish, confirms' : 'consume, acks'} | ${r.kind === 'publish' ? 'window' : 'prefetch'} ${r.setting} | ${r.messages} | ${Math.round(r.raw)} | ${Math.round(r.sluice)} | ${(r.ratio * 100).toFixed(0)}% |`),
+  ]
+  return { summary: lines.join('\n'), rows, url: redactUrl(url), node: process.version }
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2)
+  const url = args.find((a) => a.startsWith('amqp')) ?? null
+  run({ amqpUrl: url, quick: args.includes('--quick') }).then(
+    (r) => console.log(r.summary),
+    (e: unknown) => {
+      console.error(e)
+      process.exitCode = 1
+    },
+  )
+}
