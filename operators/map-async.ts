@@ -1,5 +1,6 @@
 import { addCap, isValidRequest, produced, take, validateRequest } from '../lib/demand'
 import { DrainLoop } from '../lib/drain'
+import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
 import { func, positiveInt } from '../lib/options'
 import { Pipe } from '../lib/pipe'
@@ -119,6 +120,11 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
 
   onNext(value: T): void {
     if (this.done) return
+    if (this.outstanding === 0) {
+      // more calls than `concurrency` would start: refuse a source that ignores demand
+      this.fail(new ProtocolError('1.1', 'mapAsync: the source emitted an element that was not requested'))
+      return
+    }
     this.outstanding--
     const entry: StageEntry<T, R> = { value, index: this.index++, state: 'waiting', probe: false }
     if (this.admit(entry)) this.entries.push(entry)

@@ -1,4 +1,5 @@
 import fc from 'fast-check'
+import { ProtocolError } from '../../lib/errors'
 import { Flow } from '../../lib/flow'
 import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
@@ -73,6 +74,15 @@ describe('mapAsync', () => {
       await flushMicrotasks()
       expect(source.requests).toEqual([2, 1])
       ts.assertValues([0])
+    })
+
+    it('§1.1 fails with a ProtocolError when the source emits more than was requested', () => {
+      const source = new TestPublisher<number>({ compliant: false })
+      const ts = new TestSubscriber<number>({ initialRequest: 1 })
+      Flow.from(source).pipe(mapAsync((x: number) => x, { concurrency: 1 })).subscribe(ts)
+      source.next(0, 1)
+      ts.assertValues([0])
+      expect((ts.error as ProtocolError).rule).toBe('1.1')
     })
 
     it('does not start calls for elements nobody requested', () => {
