@@ -1,5 +1,6 @@
 import { Flow } from '../../lib/flow'
 import { verifyPublisher } from '../../lib/testing'
+import { brokenRange } from '../testing/broken-publishers'
 
 // Every synchronous creator of Flow against the whole conformance suite (docs/testing.md).
 
@@ -16,6 +17,8 @@ verifyPublisher('Flow.from(array)', (n) => Flow.from(numbers(n)), {
 })
 
 verifyPublisher('Flow.from(array-like)', (n) => Flow.from({ ...numbers(n), length: n }), { recursionBound: 100_000 })
+
+verifyPublisher('Flow.from(a foreign Publisher)', (n) => Flow.from(brokenRange(n)), { recursionBound: 100_000 })
 
 verifyPublisher('Flow.from(Set)', (n) => Flow.from(new Set(numbers(n))), { recursionBound: 100_000 })
 
