@@ -241,7 +241,8 @@ export class Connection {
     const n = this.streams.size
     const truncated = this.decoder.end()
     if (truncated !== null) this.teardown(truncated)
-    else this.teardown(n === 0 && this.state === 'closing' ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`))
+    // a FIN with no live stream is the peer's graceful close
+    else this.teardown(n === 0 ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`))
     this.flush()
     this.socket.end()
   }
