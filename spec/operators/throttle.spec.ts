@@ -253,6 +253,28 @@ describe('throttle', () => {
       )
     })
 
+    it("'shape' with a cost function holds at most one element: requested − delivered ≤ 1 at all times", () => {
+      fc.assert(
+        fc.property(bucketParams, fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 5 }), requestSchedule(100), ({ rate, perMs, extraBurst }, n, lag, schedule) => {
+          const scheduler = new VirtualScheduler()
+          const source = new LaggySource(scheduler, n, lag)
+          const ts = new TestSubscriber<number>({ scheduler })
+          Flow.from(source)
+            .pipe(throttle<number>({ rate, perMs, burst: Math.max(2, rate + extraBurst), mode: 'shape', cost: (x) => (x % 2) + 1, scheduler }))
+            .subscribe(ts)
+          scheduleRequests(scheduler, ts, schedule)
+          for (let t = 0; t < 300 + 30 * perMs; t++) {
+            scheduler.advanceBy(1)
+            const requested = source.requests.reduce((a, b) => a + b, 0)
+            expect(requested - ts.values.length).toBeLessThanOrEqual(1)
+          }
+          expect(source.requests.every((r) => r === 1)).toBe(true)
+          expect(ts.values).toEqual(Array.from({ length: Math.min(n, ts.requestedTotal) }, (_, i) => i))
+        }),
+        { numRuns: 50 },
+      )
+    })
+
     it("'enforce': §1.1, emitted + dropped = produced, and it drops exactly the elements a token bucket refuses", () => {
       fc.assert(
         fc.property(bucketParams, timedInput(6), requestSchedule(200), fc.boolean(), ({ rate, perMs, extraBurst }, input, schedule, unbounded) => {
