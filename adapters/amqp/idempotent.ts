@@ -69,9 +69,9 @@ export interface IdempotentOptions {
 }
 
 /**
- * Drops deliveries whose id was already processed. An id is remembered only when its
- * delivery is **acked** (a nacked one will come back and must be processed again); a
- * duplicate is acked (it was handled before) and not emitted.
+ * Drops deliveries whose id was already processed, or is being processed right now by
+ * this flow. An id is remembered only when its delivery is **acked** (a nacked one will
+ * come back and must be processed again); a duplicate is acked and not emitted.
  *
  * ```
  * source:  a-b-a'-c-|        (a' is a redelivery of a, acked before)
@@ -100,6 +100,8 @@ interface Pending {
 
 class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
   private readonly pending: Pending[] = []
+  /** Ids emitted and not settled yet: a second copy meanwhile is a duplicate too. */
+  private readonly inProgress = new Set<string>()
   private unbounded = false
   private upstreamDone = false
   private readonly loop = new DrainLoop(() => this.drainOnce())
@@ -166,7 +168,7 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
       const head = this.pending[0] as Pending
       if (head.seen === null) return
       this.pending.shift()
-      if (head.seen) {
+      if (head.seen || (head.id !== undefined && this.inProgress.has(head.id))) {
         head.delivery.ack()
         try {
           this.onDuplicate?.(head.delivery)
@@ -179,7 +181,9 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
       }
       const id = head.id
       if (id !== undefined) {
+        this.inProgress.add(id)
         head.delivery.onSettled((outcome) => {
+          this.inProgress.delete(id)
           if (outcome === 'acked') void Promise.resolve(this.store.add(id)).catch(() => undefined)
         })
       }

@@ -94,3 +94,15 @@ describe('idempotent', () => {
     expect(() => new MemoryDedupStore({ maxEntries: 0 })).toThrow(/maxEntries must be a positive integer/)
   })
 })
+
+describe('idempotent with a copy in flight', () => {
+  it('treats a second copy as a duplicate while the first is unsettled', () => {
+    const source = new TestPublisher<Delivery>()
+    const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
+    Flow.from(source).pipe(idempotent()).subscribe(ts)
+    const settled: Outcome[] = []
+    source.next(delivery('p'), delivery('p', settled))
+    expect(ts.values).toHaveLength(1)
+    expect(settled).toEqual([{ kind: 'ack' }])
+  })
+})
