@@ -28,6 +28,16 @@ export function produced(current: number, n: number): number {
   return left
 }
 
+/**
+ * Outstanding upstream demand after one element arrived, or `null` if none was outstanding:
+ * the upstream broke §1.1. Never throws (it runs inside `onNext`): an operator turns `null`
+ * into `ProtocolError('1.1')`, a tolerant bridge keeps 0. Unbounded stays unbounded.
+ */
+export function received(outstanding: number): number | null {
+  if (outstanding >= UNBOUNDED) return UNBOUNDED
+  return outstanding >= 1 ? outstanding - 1 : null
+}
+
 /** `Math.min` of a demand and a count, for "how many may I emit now". */
 export function take(current: number, available: number): number {
   return current < available ? current : available

@@ -1,11 +1,9 @@
-import { addCap, isValidRequest, produced, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { addCap, received } from '../lib/demand'
 import { Drops, type OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
-import { reportUnhandled } from '../lib/hooks'
 import { func, object, optional, optionError, positiveInt, positiveNumber } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
+import { QueueDrainPipe } from '../lib/queue-drain-pipe'
 import { isScheduler, realTimeScheduler, type ScheduledTask, type Scheduler } from '../lib/scheduler'
 
 export interface BatchOptions<T> {
@@ -77,13 +75,8 @@ interface Config<T> {
   readonly scheduler: Scheduler
 }
 
-type State = 'active' | 'cancelling' | 'closed'
-const NONE: unique symbol = Symbol('none')
-
-class BatchSubscriber<T> extends Pipe<T, T[]> {
-  private readonly loop = new DrainLoop(() => this.drainOnce())
-  private state: State = 'active'
-  private requested = 0 // downstream demand, in batches
+class BatchSubscriber<T> extends QueueDrainPipe<T, T[]> {
+  // `requested` (inherited) is downstream demand in batches
   private outstanding = 0 // upstream demand not yet answered, in elements
   private readonly ready: T[][] = [] // closed batches waiting for demand
   private readyCount = 0 // elements in `ready`
@@ -91,8 +84,6 @@ class BatchSubscriber<T> extends Pipe<T, T[]> {
   private openWeight = 0
   private overdue = false // the open batch's timer fired
   private timer: ScheduledTask | undefined = undefined
-  private upstreamError: unknown = NONE
-  private failure: unknown = NONE
 
   constructor(
     downstream: Subscriber<T[]>,
@@ -103,11 +94,11 @@ class BatchSubscriber<T> extends Pipe<T, T[]> {
   }
 
   onNext(value: T): void {
-    if (this.state !== 'active' || this.done) {
+    if (this.stopped || this.done) {
       this.report(this.drops.drop(value, 'cancelled'))
       return
     }
-    if (this.outstanding > 0) this.outstanding = produced(this.outstanding, 1)
+    this.outstanding = received(this.outstanding) ?? 0 // an unrequested element is batched all the same
     let w = 0
     const weigh = this.config.weight
     if (weigh !== undefined) {
@@ -118,7 +109,7 @@ class BatchSubscriber<T> extends Pipe<T, T[]> {
         }
       } catch (error) {
         this.report(this.drops.drop(value, 'cancelled'))
-        this.failNow(error)
+        this.fail(error)
         return
       }
       if (this.open.length > 0 && this.openWeight + w > this.config.maxWeight) this.closeOpen()
@@ -130,93 +121,41 @@ class BatchSubscriber<T> extends Pipe<T, T[]> {
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (this.done || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.done = true
-    this.upstreamError = error
-    this.loop.drain()
+  protected override get isEmpty(): boolean {
+    return this.ready.length === 0 && this.open.length === 0
   }
 
-  override onComplete(): void {
-    if (this.done) return
-    this.done = true
-    this.loop.drain()
-  }
-
-  override request(n: number): void {
-    if (this.state !== 'active') return
-    if (!isValidRequest(n)) {
-      this.failNow(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.state !== 'active') return
-    this.state = 'cancelling'
-    this.upstream.cancel()
-    this.loop.drain()
-  }
-
-  private failNow(error: unknown): void {
-    if (this.failure !== NONE || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.failure = error
-    if (!this.done) this.upstream.cancel()
-    this.done = true
-    this.loop.drain()
-  }
-
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.checkTerminated()) return
     while (this.requested > 0) {
       if (this.ready.length === 0 && this.open.length > 0 && (this.overdue || this.done)) this.closeOpen()
       const next = this.ready.shift()
       if (next === undefined) break
       this.readyCount -= next.length
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(next)
+      this.emit(next)
       if (this.checkTerminated()) return
     }
     if (this.checkTerminated()) return
     this.topUp()
   }
 
-  /** The one place that decides termination. */
-  private checkTerminated(): boolean {
-    if (this.state === 'closed') return true
-    if (this.state === 'cancelling' || this.failure !== NONE) {
-      this.close()
-      for (const held of this.ready) for (const e of held) this.report(this.drops.drop(e, 'cancelled'))
-      for (const e of this.open) this.report(this.drops.drop(e, 'cancelled'))
-      this.ready.length = 0
-      this.open = []
-      this.readyCount = 0
-      if (this.failure !== NONE) this.downstream.onError(this.failure)
-      return true
-    }
-    if (this.done && this.ready.length === 0 && this.open.length === 0) {
-      this.close()
-      if (this.upstreamError === NONE) this.downstream.onComplete()
-      else this.downstream.onError(this.upstreamError)
-      return true
-    }
-    return false
+  /** Stops the timer and drops every held element ('cancelled'). */
+  protected override cleanup(): void {
+    this.timer?.cancel()
+    this.timer = undefined
+    for (const held of this.ready) for (const e of held) this.report(this.drops.drop(e, 'cancelled'))
+    for (const e of this.open) this.report(this.drops.drop(e, 'cancelled'))
+    this.ready.length = 0
+    this.open = []
+    this.readyCount = 0
   }
 
   /** Asks upstream for what fits: held + outstanding ≤ size, and only while the downstream waits. */
   private topUp(): void {
-    if (this.requested === 0 || this.done || this.state !== 'active') return
+    if (this.requested === 0 || this.done || this.stopped) return
     const want = this.config.size - this.readyCount - this.open.length - this.outstanding
     if (want <= 0) return
-    this.outstanding += want
+    this.outstanding = addCap(this.outstanding, want)
     this.upstream.request(want)
   }
 
@@ -238,15 +177,5 @@ class BatchSubscriber<T> extends Pipe<T, T[]> {
       this.overdue = true
       this.loop.drain()
     }, wait)
-  }
-
-  private close(): void {
-    this.state = 'closed'
-    this.timer?.cancel()
-    this.timer = undefined
-  }
-
-  private report(failure: unknown): void {
-    if (failure !== undefined) reportUnhandled(failure)
   }
 }

@@ -1,13 +1,11 @@
 import { BoundedQueue, boundedQueueOptions } from '../lib/bounded-queue'
-import { addCap, isUnbounded, isValidRequest, produced, replenishLimit, UNBOUNDED, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { isUnbounded, produced, replenishLimit, UNBOUNDED } from '../lib/demand'
 import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { reportUnhandled } from '../lib/hooks'
 import { func, optional, optionError, positiveIntOrInfinity } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
+import { QueueDrainPipe } from '../lib/queue-drain-pipe'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
 
 interface CommonBufferOptions<T> {
@@ -108,20 +106,12 @@ export interface DemandPlan {
   readonly onDelivery: boolean
 }
 
-type State = 'active' | 'cancelling' | 'closed'
-const NONE: unique symbol = Symbol('none')
-
 /**
  * The queue-drain subscriber behind `buffer` and `limitRate` (internal). One `DrainLoop`,
- * one `checkTerminated`.
+ * one `checkTerminated` (both from `QueueDrainPipe`).
  */
-export class BufferSubscriber<T> extends Pipe<T, T> {
-  private readonly loop = new DrainLoop(() => this.drainOnce())
-  private state: State = 'active'
-  private requested = 0
+export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
   private counted = 0 // delivered or arrived since the last replenishment
-  private upstreamError: unknown = NONE // delayed: signalled once the queue is empty
-  private failure: unknown = NONE // immediate: a user function threw, or a protocol breach
   private timer: ScheduledTask | undefined = undefined
 
   constructor(
@@ -137,38 +127,35 @@ export class BufferSubscriber<T> extends Pipe<T, T> {
 
   override onSubscribe(subscription: Subscription): void {
     super.onSubscribe(subscription)
-    if (this.upstream === subscription && this.state === 'active') subscription.request(this.plan.prefetch)
+    if (this.upstream === subscription && !this.stopped) subscription.request(this.plan.prefetch)
   }
 
   onNext(value: T): void {
-    if (this.state !== 'active' || this.done || this.failure !== NONE) {
+    if (this.stopped || this.done) {
       this.report(this.drops.drop(value, 'cancelled')) // arrived after cancel or a terminal signal
       return
     }
     if (this.requested > 0 && this.queue.isEmpty && !this.loop.running && this.queue.ttlMs === undefined) {
       // fast path: nothing waits and nobody is draining, so the element can go straight through
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
       this.replenish()
-      if (this.state !== 'active') this.loop.drain()
+      if (this.stopped) this.loop.drain()
       return
     }
     let result
     try {
       result = this.queue.offer(value)
     } catch (error) {
-      this.failNow(error)
+      this.fail(error)
       return
     }
     if (result === 'full') {
       this.report(this.drops.drop(value, 'overflow'))
-      this.failNow(new ProtocolError('1.1', `${this.api}: upstream sent more than the ${this.queue.capacity} elements requested`))
+      this.fail(new ProtocolError('1.1', `${this.api}: upstream sent more than the ${this.queue.capacity} elements requested`))
       return
     }
     if (result === 'overflow') {
-      this.done = true
-      this.upstreamError = this.queue.overflowError(this.api)
-      this.upstream.cancel()
+      this.cancelUpstream(this.queue.overflowError(this.api))
     } else if (!this.plan.onDelivery) {
       this.replenish()
     }
@@ -176,57 +163,17 @@ export class BufferSubscriber<T> extends Pipe<T, T> {
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (this.done || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.done = true
-    this.upstreamError = error
-    this.loop.drain()
+  protected override get isEmpty(): boolean {
+    return this.queue.isEmpty
   }
 
-  override onComplete(): void {
-    if (this.done) return
-    this.done = true
-    this.loop.drain()
-  }
-
-  override request(n: number): void {
-    if (this.state !== 'active') return
-    if (!isValidRequest(n)) {
-      this.failNow(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.state !== 'active') return
-    this.state = 'cancelling'
-    this.upstream.cancel()
-    this.loop.drain()
-  }
-
-  private failNow(error: unknown): void {
-    if (this.failure !== NONE || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.failure = error
-    if (!this.done) this.upstream.cancel()
-    this.done = true
-    this.loop.drain()
-  }
-
-  private drainOnce(): void {
-    if (this.state === 'closed') return
-    if (this.state === 'active' && this.failure === NONE && this.queue.ttlMs !== undefined) {
+  protected drainOnce(): void {
+    if (this.checkTerminated()) return
+    if (this.queue.ttlMs !== undefined) {
       try {
         this.queue.evictExpired()
       } catch (error) {
-        this.failNow(error)
+        this.fail(error)
       }
     }
     const r = this.requested
@@ -243,36 +190,15 @@ export class BufferSubscriber<T> extends Pipe<T, T> {
     this.armExpiry()
   }
 
-  /** The one place that decides termination. */
-  private checkTerminated(): boolean {
-    if (this.state === 'cancelling') {
-      this.close()
-      this.report(this.queue.clear('cancelled'))
-      return true
-    }
-    if (this.failure !== NONE) {
-      this.close()
-      this.report(this.queue.clear('cancelled'))
-      this.downstream.onError(this.failure)
-      return true
-    }
-    if (this.done && this.queue.isEmpty) {
-      this.close()
-      if (this.upstreamError === NONE) this.downstream.onComplete()
-      else this.downstream.onError(this.upstreamError)
-      return true
-    }
-    return false
-  }
-
-  private close(): void {
-    this.state = 'closed'
+  /** Stops the expiry timer and drops what is held ('cancelled'). */
+  protected override cleanup(): void {
     this.timer?.cancel()
     this.timer = undefined
+    this.report(this.queue.clear('cancelled'))
   }
 
   private replenish(): void {
-    if (this.plan.limit >= UNBOUNDED || this.done || this.state !== 'active') return
+    if (this.plan.limit >= UNBOUNDED || this.done || this.stopped) return
     if (++this.counted === this.plan.limit) {
       this.counted = 0
       this.upstream.request(this.plan.limit)
@@ -280,16 +206,12 @@ export class BufferSubscriber<T> extends Pipe<T, T> {
   }
 
   private armExpiry(): void {
-    if (this.timer !== undefined || this.state !== 'active') return
+    if (this.timer !== undefined || this.stopped) return
     const at = this.queue.nextExpiry()
     if (at === undefined) return
     this.timer = this.scheduler.schedule(() => {
       this.timer = undefined
       this.loop.drain()
     }, at - this.scheduler.now())
-  }
-
-  private report(failure: unknown): void {
-    if (failure !== undefined) reportUnhandled(failure)
   }
 }

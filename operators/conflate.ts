@@ -1,11 +1,9 @@
-import { addCap, isValidRequest, produced, UNBOUNDED, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { UNBOUNDED } from '../lib/demand'
 import { Drops, type OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
-import { reportUnhandled } from '../lib/hooks'
 import { func, object, optional } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
+import { QueueDrainPipe } from '../lib/queue-drain-pipe'
 
 export interface ConflateOptions<T> {
   /** Called once for an element held when the downstream cancels (reason 'cancelled'). */
@@ -50,20 +48,14 @@ export function dropOption<T>(api: string, options: unknown): OnDrop<T> | undefi
   return optional<OnDrop<T> | undefined>(o.onDrop, undefined, (v) => func<OnDrop<T>>(api, 'onDrop', v))
 }
 
-type State = 'active' | 'cancelling' | 'closed'
 const NONE: unique symbol = Symbol('none')
 
 /**
  * The one-slot drain behind `conflate` and `latest` (internal). `merge === undefined`:
  * the newer element replaces the held one, which is dropped with reason 'conflated'.
  */
-export class ConflateSubscriber<T> extends Pipe<T, T> {
-  private readonly loop = new DrainLoop(() => this.drainOnce())
-  private state: State = 'active'
-  private requested = 0
+export class ConflateSubscriber<T> extends QueueDrainPipe<T, T> {
   private held: T | typeof NONE = NONE
-  private upstreamError: unknown = NONE
-  private failure: unknown = NONE
 
   constructor(
     downstream: Subscriber<T>,
@@ -75,19 +67,17 @@ export class ConflateSubscriber<T> extends Pipe<T, T> {
 
   override onSubscribe(subscription: Subscription): void {
     super.onSubscribe(subscription)
-    if (this.upstream === subscription && this.state === 'active') subscription.request(UNBOUNDED)
+    if (this.upstream === subscription && !this.stopped) subscription.request(UNBOUNDED)
   }
 
   onNext(value: T): void {
-    if (this.state !== 'active' || this.done) {
+    if (this.stopped || this.done) {
       this.report(this.drops.drop(value, 'cancelled'))
       return
     }
     const held = this.held
     if (held === NONE && this.requested > 0 && !this.loop.running) {
-      // fast path: nothing held and nobody draining, so the element goes straight through
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value) // fast path: nothing held and nobody draining
       return
     }
     if (held === NONE) {
@@ -96,7 +86,7 @@ export class ConflateSubscriber<T> extends Pipe<T, T> {
       this.held = value
       const thrown = this.drops.drop(held, 'conflated')
       if (thrown !== undefined) {
-        this.failNow(thrown)
+        this.fail(thrown)
         return
       }
     } else {
@@ -104,89 +94,31 @@ export class ConflateSubscriber<T> extends Pipe<T, T> {
         this.held = this.merge(held, value)
       } catch (error) {
         this.report(this.drops.drop(value, 'cancelled'))
-        this.failNow(error)
+        this.fail(error)
         return
       }
     }
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (this.done || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.done = true
-    this.upstreamError = error
-    this.loop.drain()
+  protected override get isEmpty(): boolean {
+    return this.held === NONE
   }
 
-  override onComplete(): void {
-    if (this.done) return
-    this.done = true
-    this.loop.drain()
-  }
-
-  override request(n: number): void {
-    if (this.state !== 'active') return
-    if (!isValidRequest(n)) {
-      this.failNow(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.state !== 'active') return
-    this.state = 'cancelling'
-    this.upstream.cancel()
-    this.loop.drain()
-  }
-
-  private failNow(error: unknown): void {
-    if (this.failure !== NONE || this.state !== 'active') {
-      reportUnhandled(error)
-      return
-    }
-    this.failure = error
-    if (!this.done) this.upstream.cancel()
-    this.done = true
-    this.loop.drain()
-  }
-
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.checkTerminated()) return
     const held = this.held
     if (held !== NONE && this.requested > 0) {
       this.held = NONE
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(held)
+      this.emit(held)
       this.checkTerminated()
     }
   }
 
-  /** The one place that decides termination. */
-  private checkTerminated(): boolean {
-    if (this.state === 'closed') return true
-    if (this.state === 'cancelling' || this.failure !== NONE) {
-      this.state = 'closed'
-      const held = this.held
-      this.held = NONE
-      if (held !== NONE) this.report(this.drops.drop(held, 'cancelled'))
-      if (this.failure !== NONE) this.downstream.onError(this.failure)
-      return true
-    }
-    if (this.done && this.held === NONE) {
-      this.state = 'closed'
-      if (this.upstreamError === NONE) this.downstream.onComplete()
-      else this.downstream.onError(this.upstreamError)
-      return true
-    }
-    return false
-  }
-
-  private report(failure: unknown): void {
-    if (failure !== undefined) reportUnhandled(failure)
+  /** Drops the held fold ('cancelled'). */
+  protected override cleanup(): void {
+    const held = this.held
+    this.held = NONE
+    if (held !== NONE) this.report(this.drops.drop(held, 'cancelled'))
   }
 }
