@@ -1,8 +1,10 @@
 import { connect, serve, type RSocketServer } from '../../../adapters/tcp'
 import { Flag, FrameType, encodePayload, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/frames'
 import { ErrorCode, FrameError, RSocketError } from '../../../adapters/tcp/errors'
+import fc from 'fast-check'
+import { SluiceError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'
-import { Pool, bytes, countingSource, delay, rawClient, text, type RawPeer } from './helpers'
+import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text, type RawPeer } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
@@ -95,5 +97,43 @@ describe('rsocket server against a hostile peer', () => {
     expect(peer.frames.length).toBe(1)
     expect(src.stats.requested).toBe(1)
     expect(errors).toEqual([])
+  })
+})
+
+describe('rsocket connection fuzz', () => {
+  const fuzzPool = new Pool()
+  afterEach(() => fuzzPool.closeAll())
+
+  it('random bytes in random chunks from either peer: no throw escapes, streams end with typed errors, the server keeps serving', async () => {
+    const errors: unknown[] = []
+    const server = await serve({ port: 0 }, { stream: () => Flow.of(bytes('ok')) }, { maxFrameSize: 256, onConnectionError: (e) => errors.push(e) })
+    fuzzPool.onClose(() => server.close({ force: true }))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 80 }), { minLength: 1, maxLength: 6 }), fc.boolean(), async (chunks, afterSetup) => {
+        // a hostile client against the sluice server
+        const peer = await rawClient(fuzzPool, server.port)
+        if (afterSetup) peer.send(SETUP)
+        for (const c of chunks) peer.send(c)
+        peer.socket.end()
+        await peer.until(() => peer.closed || peer.ended, 3000)
+        // a hostile server against the sluice client
+        const { port, accepted } = await rawServer(fuzzPool)
+        const client = await connect({ port }, { maxFrameSize: 256 })
+        const hostile = await accepted
+        const r = new Recorder<Uint8Array>(3)
+        client.requestStream('s').subscribe(r)
+        await hostile.until(() => hostile.frames.length >= 2)
+        for (const c of chunks) hostile.send(c)
+        hostile.socket.end()
+        await r.until(() => r.terminated, 3000)
+        if (r.error !== undefined) expect(r.error).toBeInstanceOf(SluiceError)
+        await client.close({ force: true })
+      }),
+      { numRuns: 25 },
+    )
+    for (const e of errors) expect(e).toBeInstanceOf(SluiceError)
+    const good = await connect({ port: server.port })
+    fuzzPool.onClose(() => good.close({ force: true }))
+    expect((await good.requestStream('x').toArray()).map(text)).toEqual(['ok'])
   })
 })
