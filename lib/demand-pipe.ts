@@ -24,12 +24,12 @@ export abstract class DemandPipe<I, O> extends Pipe<I, O> {
   protected cleanup(): void {}
 
   /** True once `request` and `cancel` are no-ops (§3.6, §3.7). */
-  protected get stopped(): boolean {
+  protected get ended(): boolean {
     return this.done
   }
 
   override request(n: number): void {
-    if (this.stopped) return
+    if (this.ended) return
     if (!isValidRequest(n)) {
       this.fail(validateRequest(n))
       return

@@ -21,7 +21,7 @@ export abstract class QueueDrainPipe<I, O> extends DemandPipe<I, O> {
   protected abstract get isEmpty(): boolean
 
   /** Cancelled, failed or terminated downstream: request/cancel are no-ops, arrivals are dropped. */
-  protected override get stopped(): boolean {
+  protected override get ended(): boolean {
     return this.state !== 'active'
   }
 

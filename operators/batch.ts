@@ -94,7 +94,7 @@ class BatchSubscriber<T> extends QueueDrainPipe<T, T[]> {
   }
 
   onNext(value: T): void {
-    if (this.stopped || this.done) {
+    if (this.ended || this.done) {
       this.report(this.drops.drop(value, 'cancelled'))
       return
     }
@@ -152,7 +152,7 @@ class BatchSubscriber<T> extends QueueDrainPipe<T, T[]> {
 
   /** Asks upstream for what fits: held + outstanding ≤ size, and only while the downstream waits. */
   private topUp(): void {
-    if (this.requested === 0 || this.done || this.stopped) return
+    if (this.requested === 0 || this.done || this.ended) return
     const want = this.config.size - this.readyCount - this.open.length - this.outstanding
     if (want <= 0) return
     this.outstanding = addCap(this.outstanding, want)

@@ -127,11 +127,11 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
 
   override onSubscribe(subscription: Subscription): void {
     super.onSubscribe(subscription)
-    if (this.upstream === subscription && !this.stopped) subscription.request(this.plan.prefetch)
+    if (this.upstream === subscription && !this.ended) subscription.request(this.plan.prefetch)
   }
 
   onNext(value: T): void {
-    if (this.stopped || this.done) {
+    if (this.ended || this.done) {
       this.report(this.drops.drop(value, 'cancelled')) // arrived after cancel or a terminal signal
       return
     }
@@ -139,7 +139,7 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
       // fast path: nothing waits and nobody is draining, so the element can go straight through
       this.emit(value)
       this.replenish()
-      if (this.stopped) this.loop.drain()
+      if (this.ended) this.loop.drain()
       return
     }
     let result
@@ -198,7 +198,7 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
   }
 
   private replenish(): void {
-    if (this.plan.limit >= UNBOUNDED || this.done || this.stopped) return
+    if (this.plan.limit >= UNBOUNDED || this.done || this.ended) return
     if (++this.counted === this.plan.limit) {
       this.counted = 0
       this.upstream.request(this.plan.limit)
@@ -206,7 +206,7 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
   }
 
   private armExpiry(): void {
-    if (this.timer !== undefined || this.stopped) return
+    if (this.timer !== undefined || this.ended) return
     const at = this.queue.nextExpiry()
     if (at === undefined) return
     this.timer = this.scheduler.schedule(() => {

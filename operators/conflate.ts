@@ -67,11 +67,11 @@ export class ConflateSubscriber<T> extends QueueDrainPipe<T, T> {
 
   override onSubscribe(subscription: Subscription): void {
     super.onSubscribe(subscription)
-    if (this.upstream === subscription && !this.stopped) subscription.request(UNBOUNDED)
+    if (this.upstream === subscription && !this.ended) subscription.request(UNBOUNDED)
   }
 
   onNext(value: T): void {
-    if (this.stopped || this.done) {
+    if (this.ended || this.done) {
       this.report(this.drops.drop(value, 'cancelled'))
       return
     }

@@ -1,10 +1,9 @@
-import { addCap, isValidRequest, produced, UNBOUNDED, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { UNBOUNDED } from '../lib/demand'
+import { DemandPipe } from '../lib/demand-pipe'
 import { Drops, type OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
 import { reportUnhandled } from '../lib/hooks'
 import { positiveNumber } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
 import { onDropOption, optionsObject, schedulerOption } from './time-options'
@@ -59,15 +58,13 @@ export function debounce<T>(quietMs: number, options?: DebounceOptions<T>): Oper
 type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
 const EMPTY: Slot<never> = { full: false }
 
-class DebounceSubscriber<T> extends Pipe<T, T> {
-  private requested = 0
+class DebounceSubscriber<T> extends DemandPipe<T, T> {
   /** Waiting for its quiet period. */
   private pending: Slot<T> = EMPTY
   /** Settled, waiting for demand. */
   private ready: Slot<T> = EMPTY
   private upstreamDone = false
   private task: ScheduledTask | null = null
-  private readonly loop = new DrainLoop(() => this.drainOnce())
 
   constructor(
     downstream: Subscriber<T>,
@@ -98,33 +95,6 @@ class DebounceSubscriber<T> extends Pipe<T, T> {
     this.settle()
   }
 
-  override onError(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.onError(error)
-  }
-
-  override request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.fail(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.done) return
-    this.done = true
-    this.upstream.cancel()
-    this.cleanup()
-  }
-
-  protected override fail(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.fail(error)
-  }
-
   /** The pending element's quiet period is over (or the source completed). */
   private settle(): void {
     if (this.done) return
@@ -139,14 +109,13 @@ class DebounceSubscriber<T> extends Pipe<T, T> {
     this.loop.drain()
   }
 
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.done) return
     if (this.ready.full) {
       if (this.requested === 0) return
       const value = this.ready.value
       this.ready = EMPTY
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
       if (this.done) return
     }
     if (this.upstreamDone && !this.pending.full && !this.ready.full) super.onComplete()
@@ -161,7 +130,7 @@ class DebounceSubscriber<T> extends Pipe<T, T> {
   }
 
   /** Stops the timer and drops what is held ('cancelled'); `onDrop` throws go to `reportUnhandled`. */
-  private cleanup(): void {
+  protected override cleanup(): void {
     this.task?.cancel()
     this.task = null
     for (const slot of [this.ready, this.pending]) {

@@ -1,9 +1,8 @@
-import { addCap, isValidRequest, produced, take, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { addCap, produced, received, take } from '../lib/demand'
+import { DemandPipe } from '../lib/demand-pipe'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
 import { func, positiveInt } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Subscriber } from '../lib/protocol'
 import { booleanOption, optionsObject } from './time-options'
 
@@ -72,9 +71,7 @@ export type FailureDecision = 'fail' | 'retry' | 'drop'
  * ordered or unordered emission, one drain loop. Subclasses change the policy through the
  * protected hooks (may a call start, may we request, what to do with a failure).
  */
-export class AsyncStage<T, R> extends Pipe<T, R> {
-  /** Downstream demand not yet satisfied. */
-  protected requested = 0
+export class AsyncStage<T, R> extends DemandPipe<T, R> {
   /** Requested upstream, not yet arrived. */
   protected outstanding = 0
   /** Occupied slots, in arrival order. */
@@ -83,7 +80,6 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
   private readonly finished: StageEntry<T, R>[] = []
   protected upstreamDone = false
   private index = 0
-  protected readonly loop = new DrainLoop(() => this.drainOnce())
 
   constructor(
     downstream: Subscriber<R>,
@@ -120,12 +116,13 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
 
   onNext(value: T): void {
     if (this.done) return
-    if (this.outstanding === 0) {
+    const left = received(this.outstanding)
+    if (left === null) {
       // more calls than `concurrency` would start: refuse a source that ignores demand
       this.fail(new ProtocolError('1.1', 'mapAsync: the source emitted an element that was not requested'))
       return
     }
-    this.outstanding--
+    this.outstanding = left
     const entry: StageEntry<T, R> = { value, index: this.index++, state: 'waiting', probe: false }
     if (this.admit(entry)) this.entries.push(entry)
     this.loop.drain()
@@ -137,46 +134,20 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (!this.done) this.stop()
-    super.onError(error)
-  }
-
-  override request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.fail(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.done) return
-    this.done = true
-    this.upstream.cancel()
-    this.stop()
-  }
-
-  protected override fail(error: unknown): void {
-    if (!this.done) this.stop()
-    super.fail(error)
-  }
-
   /** Removes an entry from its slot (a policy dropped it). */
   protected remove(entry: StageEntry<T, R>): void {
     const i = this.entries.indexOf(entry)
     if (i >= 0) this.entries.splice(i, 1)
   }
 
-  private stop(): void {
+  /** Runs the `stopped()` hook and frees the slots (cancel, error, completion). */
+  protected override cleanup(): void {
     this.stopped()
     this.entries.length = 0
     this.finished.length = 0
   }
 
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.done) return
     // 1. emit what is finished
     for (;;) {
@@ -187,8 +158,7 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
         this.finished.shift()
         this.remove(entry)
       }
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(entry.result as R)
+      this.emit(entry.result as R)
       if (this.done) return
     }
     // 2. start what may start
@@ -200,7 +170,7 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
     // 3. finish
     if (this.upstreamDone) {
       if (this.entries.length === 0) {
-        this.stop()
+        this.cleanup()
         super.onComplete()
       }
       return
@@ -210,7 +180,7 @@ export class AsyncStage<T, R> extends Pipe<T, R> {
     const held = this.entries.length + this.outstanding
     if (held >= this.concurrency || held >= this.requested) return
     const n = take(produced(this.requested, held), this.concurrency - held)
-    this.outstanding += n
+    this.outstanding = addCap(this.outstanding, n)
     this.upstream.request(n)
   }
 

@@ -1,10 +1,9 @@
-import { addCap, isValidRequest, produced, UNBOUNDED, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { UNBOUNDED } from '../lib/demand'
+import { DemandPipe } from '../lib/demand-pipe'
 import { Drops, type OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
 import { reportUnhandled } from '../lib/hooks'
 import { optionError, positiveNumber } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
 import { TRUSTED } from '../lib/trusted'
@@ -72,14 +71,12 @@ export function sample<T>(periodOrNotifier: number | Publisher<unknown>, options
 type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
 const EMPTY: Slot<never> = { full: false }
 
-class SampleSubscriber<T> extends Pipe<T, T> {
-  private requested = 0
+class SampleSubscriber<T> extends DemandPipe<T, T> {
   private slot: Slot<T> = EMPTY
   /** Upstream completed and `emitLast` still has an element to deliver. */
   private finishing = false
   private task: ScheduledTask | null = null
   private notifier: Subscription | null = null
-  private readonly loop = new DrainLoop(() => this.drainFinishing())
 
   constructor(
     downstream: Subscriber<T>,
@@ -133,8 +130,7 @@ class SampleSubscriber<T> extends Pipe<T, T> {
     if (this.done || this.finishing || !this.slot.full || this.requested === 0) return
     const value = this.slot.value
     this.slot = EMPTY
-    this.requested = produced(this.requested, 1)
-    this.downstream.onNext(value)
+    this.emit(value)
   }
 
   override onComplete(): void {
@@ -153,65 +149,30 @@ class SampleSubscriber<T> extends Pipe<T, T> {
     super.onComplete()
   }
 
-  override onError(error: unknown): void {
-    if (this.done) {
-      super.onError(error)
-      return
-    }
-    this.stopTicks()
-    this.releaseHeld()
-    super.onError(error)
-  }
-
   notifierError(error: unknown): void {
     if (this.done) return
     this.notifier = null
     this.fail(error)
   }
 
-  override request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.fail(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    if (this.finishing) this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.done) return
-    this.done = true
-    this.upstream.cancel()
-    this.stopTicks()
-    this.releaseHeld()
-  }
-
-  protected override fail(error: unknown): void {
-    if (!this.done) {
-      this.stopTicks()
-      this.releaseHeld()
-    }
-    super.fail(error)
-  }
-
-  private drainFinishing(): void {
+  /** Only the `emitLast` element is drained on request; the ticks emit everything else. */
+  protected drainOnce(): void {
     if (this.done || !this.finishing) return
     if (this.slot.full) {
       if (this.requested === 0) return
       const value = this.slot.value
       this.slot = EMPTY
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
     }
     if (!this.done) super.onComplete()
   }
 
   /**
-   * Drops the held element (reason 'cancelled') when the flow ends by cancel or error. A throw
-   * from `onDrop` here has no downstream left to go to: it goes to `reportUnhandled`.
+   * Stops the ticks and drops the held element (reason 'cancelled') when the flow ends by cancel
+   * or error. A throw from `onDrop` here has no downstream left to go to: it goes to `reportUnhandled`.
    */
-  private releaseHeld(): void {
+  protected override cleanup(): void {
+    this.stopTicks()
     if (!this.slot.full) return
     const value = this.slot.value
     this.slot = EMPTY

@@ -1,10 +1,9 @@
-import { addCap, isValidRequest, produced, UNBOUNDED, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { UNBOUNDED } from '../lib/demand'
+import { DemandPipe } from '../lib/demand-pipe'
 import { Drops, type OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
 import { reportUnhandled } from '../lib/hooks'
 import { positiveNumber } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
 import { onDropOption, optionsObject, schedulerOption } from './time-options'
@@ -59,13 +58,11 @@ export function throttleFirst<T>(windowMs: number, options?: ThrottleFirstOption
 type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
 const EMPTY: Slot<never> = { full: false }
 
-class ThrottleFirstSubscriber<T> extends Pipe<T, T> {
-  private requested = 0
+class ThrottleFirstSubscriber<T> extends DemandPipe<T, T> {
   private held: Slot<T> = EMPTY
   private upstreamDone = false
   /** The window timer; non-null while a window is open. */
   private window: ScheduledTask | null = null
-  private readonly loop = new DrainLoop(() => this.drainOnce())
 
   constructor(
     downstream: Subscriber<T>,
@@ -100,41 +97,13 @@ class ThrottleFirstSubscriber<T> extends Pipe<T, T> {
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.onError(error)
-  }
-
-  override request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.fail(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.done) return
-    this.done = true
-    this.upstream.cancel()
-    this.cleanup()
-  }
-
-  protected override fail(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.fail(error)
-  }
-
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.done) return
     if (this.held.full) {
       if (this.requested === 0) return
       const value = this.held.value
       this.held = EMPTY
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
       if (this.done) return
       if (!this.upstreamDone) {
         this.window = this.scheduler.schedule(() => {
@@ -145,7 +114,8 @@ class ThrottleFirstSubscriber<T> extends Pipe<T, T> {
     if (this.upstreamDone) super.onComplete()
   }
 
-  private cleanup(): void {
+  /** Stops the window timer and drops the held element ('cancelled'). */
+  protected override cleanup(): void {
     this.window?.cancel()
     this.window = null
     if (!this.held.full) return

@@ -1,5 +1,5 @@
-import { addCap, isUnbounded, isValidRequest, produced, take, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { addCap, isUnbounded, isValidRequest, produced, received, take } from '../lib/demand'
+import { DemandPipe } from '../lib/demand-pipe'
 import { Drops, type OnDrop } from '../lib/drops'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
@@ -259,16 +259,13 @@ class EnforceSubscriber<T> extends Pipe<T, T> {
 type Held<T> = { readonly full: false } | { readonly full: true; readonly value: T; readonly price: number }
 const EMPTY: Held<never> = { full: false }
 
-class ShapeSubscriber<T> extends Pipe<T, T> {
-  /** Downstream demand not yet satisfied. */
-  private requested = 0
+class ShapeSubscriber<T> extends DemandPipe<T, T> {
   /** Requested upstream, not yet arrived (each with a committed token when there is no `cost`). */
   private outstanding = 0
   private held: Held<T> = EMPTY
   private upstreamDone = false
   private task: ScheduledTask | null = null
   private unlisten: (() => void) | null = null
-  private readonly loop = new DrainLoop(() => this.drainOnce())
 
   constructor(
     downstream: Subscriber<T>,
@@ -291,15 +288,15 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
 
   onNext(value: T): void {
     if (this.done) return
-    if (this.outstanding === 0 || this.held.full) {
+    const left = received(this.outstanding)
+    if (left === null || this.held.full) {
       this.fail(new ProtocolError('1.1', 'throttle: the source emitted an element that was not requested'))
       return
     }
-    this.outstanding--
+    this.outstanding = left
     if (this.cost === undefined) {
       this.shared.bucket.takeCommitted(this.shared.scheduler.now())
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
     } else {
       let price: number
       try {
@@ -322,34 +319,7 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.onError(error)
-  }
-
-  override request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.fail(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.done) return
-    this.done = true
-    this.upstream.cancel()
-    this.cleanup()
-  }
-
-  protected override fail(error: unknown): void {
-    if (!this.done) this.cleanup()
-    super.fail(error)
-  }
-
-  private drainOnce(): void {
+  protected drainOnce(): void {
     if (this.done) return
     const bucket = this.shared.bucket
     const now = this.shared.scheduler.now()
@@ -361,8 +331,7 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
       }
       const value = this.held.value
       this.held = EMPTY
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
+      this.emit(value)
       if (this.done) return
     }
     if (this.upstreamDone) {
@@ -380,7 +349,7 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
       k = this.outstanding === 0 && bucket.available(now) >= 1 ? 1 : 0
     }
     if (k > 0) {
-      this.outstanding += k
+      this.outstanding = addCap(this.outstanding, k)
       this.upstream.request(k)
     } else if (this.cost === undefined || this.outstanding === 0) {
       this.wakeIn(bucket.delayFor(1, now))
@@ -401,7 +370,7 @@ class ShapeSubscriber<T> extends Pipe<T, T> {
   }
 
   /** Stops timers and listening, gives back promised tokens, drops a held element ('cancelled'). */
-  private cleanup(): void {
+  protected override cleanup(): void {
     this.cancelTimer()
     this.unlisten?.()
     this.unlisten = null
