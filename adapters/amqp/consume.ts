@@ -15,8 +15,13 @@ import { ConsumerStats } from './stats'
 export interface ConsumeOptions {
   /** The queue to consume from (it must exist: declare it in `connect({ topology })`). */
   queue: string
-  /** The prefetch window W: at most W deliveries unacknowledged, hence at most W buffered. Default 100. */
-  prefetch?: number
+  /**
+   * The prefetch window W: at most W deliveries unacknowledged, hence at most W buffered.
+   * Default 100. `{ min, max }`: a dynamic window that starts at `min`, doubles while the
+   * window is what limits a waiting downstream, halves while deliveries sit unrequested —
+   * re-consuming with the new QoS and never more than `max` unacknowledged in total.
+   */
+  prefetch?: number | { min: number; max: number }
   /** 'manual' (default): you call `ack()`/`nack()`. 'on-emit': acked as it is emitted (at-most-once downstream). */
   ack?: 'manual' | 'on-emit'
   /** Where `nack()` without options and dropped deliveries go. Default 'requeue'. */
@@ -78,14 +83,27 @@ export function consume(connection: AmqpConnection, options: ConsumeOptions): Fl
   const api = 'amqp.consume'
   object(api, 'options', options)
   if (typeof options.queue !== 'string') throw new TypeError(`${api}: queue must be a string, got ${String(options.queue)}`)
-  const prefetch = optional(options.prefetch, 100, (v) => positiveInt(api, 'prefetch', v))
-  if (prefetch > 65535) throw new TypeError(`${api}: prefetch must be at most 65535 (AMQP short), got ${prefetch}`)
+  const short = (option: string, v: unknown): number => {
+    const n = positiveInt(api, option, v)
+    if (n > 65535) throw new TypeError(`${api}: ${option} must be at most 65535 (AMQP short), got ${n}`)
+    return n
+  }
+  let window: { min: number; max: number } | null = null
+  let prefetch: number
+  if (typeof options.prefetch === 'object' && options.prefetch !== null) {
+    window = { min: short('prefetch.min', options.prefetch.min), max: short('prefetch.max', options.prefetch.max) }
+    if (window.min > window.max) throw new TypeError(`${api}: prefetch.min must be at most prefetch.max, got ${window.min} > ${window.max}`)
+    prefetch = window.min
+  } else {
+    prefetch = optional(options.prefetch, 100, (v) => short('prefetch', v))
+  }
   const config: ConsumerConfig = {
     queue: options.queue,
     prefetch,
+    window,
     ackOnEmit: optional(options.ack, 'manual', (v) => oneOf(api, 'ack', ['manual', 'on-emit'] as const, v)) === 'on-emit',
     requeueOnNack: optional(options.nack, 'requeue', (v) => oneOf(api, 'nack', ['requeue', 'dead-letter'] as const, v)) === 'requeue',
-    ackBatch: optional(options.ackBatch, Math.ceil(prefetch / 4), (v) => positiveInt(api, 'ackBatch', v)),
+    ackBatch: optional<number | null>(options.ackBatch, null, (v) => positiveInt(api, 'ackBatch', v)),
     consumeOptions: {
       noAck: false,
       ...(options.consumerTag !== undefined ? { consumerTag: options.consumerTag } : {}),
@@ -108,9 +126,11 @@ export function consume(connection: AmqpConnection, options: ConsumeOptions): Fl
 interface ConsumerConfig {
   readonly queue: string
   readonly prefetch: number
+  readonly window: { readonly min: number; readonly max: number } | null
   readonly ackOnEmit: boolean
   readonly requeueOnNack: boolean
-  readonly ackBatch: number
+  /** null: ⌈W/4⌉ of the current window */
+  readonly ackBatch: number | null
   readonly consumeOptions: amqp.Options.Consume
   readonly stats: ConsumerStats
 }
@@ -129,6 +149,14 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
   private unlisten: () => void = () => undefined
   private unregister: () => void = () => undefined
   readonly requeueOnNack: boolean
+  /** The current window W (fixed, or moving within `config.window`). */
+  private prefetch: number
+  private ackBatch: number
+  private reconsuming = false
+  /** Dynamic window: observations since the last decision. */
+  private observed = 0
+  private windowLimited = 0
+  private idleBuffered = 0
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -136,6 +164,8 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
     private readonly subscriber: Subscriber<Delivery>,
   ) {
     this.requeueOnNack = config.requeueOnNack
+    this.prefetch = config.prefetch
+    this.ackBatch = config.ackBatch ?? Math.ceil(config.prefetch / 4)
   }
 
   start(): void {
@@ -194,7 +224,10 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
     } else {
       stats.acked++
     }
-    if (gen.tracker.pendingAcks >= this.config.ackBatch) this.flush(gen)
+    if (this.waitingRoom !== null) {
+      this.flush(gen)
+      this.retryRoom()
+    } else if (gen.tracker.pendingAcks >= this.ackBatch) this.flush(gen)
     else if (gen.flushTask === null && gen.tracker.pendingAcks > 0) {
       gen.flushTask = this.connection.scheduler.schedule(() => {
         gen.flushTask = null
@@ -266,6 +299,104 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
     stats.buffered++
     if (stats.buffered > stats.maxBuffered) stats.maxBuffered = stats.buffered
     this.loop.drain()
+    if (this.config.window !== null) this.observe(gen)
+  }
+
+  // ── dynamic window ─────────────────────────────────────────────────────
+
+  /**
+   * One observation per delivery; a decision every max(4, W/2) of them. Grow (×2) when, in
+   * at least ¼ of them, downstream was waiting (requested > 0, buffer empty) with the W
+   * slots unacknowledged (but for acks held back by coalescing); shrink (÷2) when, in at least ¾, deliveries sat buffered with
+   * nothing requested (downstream slower than the broker).
+   */
+  private observe(gen: Generation): void {
+    const window = this.config.window
+    if (window === null || this.done || this.reconsuming || !gen.alive || gen.consumerTag === null) return
+    this.observed++
+    const buffered = this.buffer.length - this.head
+    // "full" allows for the acks held back by coalescing (up to ackBatch − 1)
+    const full = this.config.stats.unackedAtBroker > this.prefetch - Math.min(this.ackBatch, this.prefetch)
+    if (this.requested > 0 && buffered === 0 && full) this.windowLimited++
+    if (this.requested === 0 && buffered > 0) this.idleBuffered++
+    // half a window per decision: a downstream that stops requesting meets a whole window of arrivals
+    if (this.observed < Math.max(4, this.prefetch >> 1)) return
+    const grow = this.windowLimited * 4 >= this.observed && this.prefetch < window.max
+    const shrink = !grow && this.idleBuffered * 4 >= this.observed * 3 && this.prefetch > window.min
+    this.observed = 0
+    this.windowLimited = 0
+    this.idleBuffered = 0
+    if (grow) this.reconsume(gen, Math.min(window.max, this.prefetch * 2))
+    else if (shrink) this.reconsume(gen, Math.max(window.min, this.prefetch >> 1))
+  }
+
+  /** basic.cancel, then basic.qos + basic.consume with the new window on the same channel. */
+  private reconsume(gen: Generation, target: number): void {
+    const tag = gen.consumerTag
+    if (tag === null) return
+    gen.consumerTag = null
+    this.reconsuming = true
+    this.flush(gen)
+    gen.channel.cancel(tag).then(
+      () => this.resume(gen, target),
+      () => {
+        this.reconsuming = false
+        this.checkIdle()
+      },
+    )
+  }
+
+  private waitingRoom: (() => void) | null = null
+
+  private retryRoom(): void {
+    const waiting = this.waitingRoom
+    if (waiting === null) return
+    this.waitingRoom = null
+    waiting()
+  }
+
+  private resume(gen: Generation, target: number): void {
+    const window = this.config.window
+    if (window === null || !gen.alive || gen !== this.gen) {
+      this.reconsuming = false
+      return
+    }
+    if (this.done) {
+      this.reconsuming = false
+      this.requeueBuffered(gen)
+      this.checkIdle()
+      return
+    }
+    // the old consumer's deliveries still count: never more than max unacknowledged in
+    // total, so wait (settlements call back here) until the new window fits beside them
+    this.flush(gen)
+    const room = window.max - this.config.stats.unackedAtBroker
+    if (room < target) {
+      if (this.waitingRoom === null) {
+        this.waitingRoom = () => this.resume(gen, target)
+        this.connection.scheduler.schedule(() => this.retryRoom(), 50)
+      }
+      return
+    }
+    this.waitingRoom = null
+    const prefetch = target
+    gen.channel
+      .prefetch(prefetch, false)
+      .then(() => gen.channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions))
+      .then(
+        (ok) => {
+          this.reconsuming = false
+          gen.consumerTag = ok.consumerTag
+          this.prefetch = prefetch
+          if (this.config.ackBatch === null) this.ackBatch = Math.ceil(prefetch / 4)
+          this.config.stats.prefetch = prefetch
+          this.config.stats.windowChanges++
+          if (this.done) this.stopConsuming()
+        },
+        () => {
+          this.reconsuming = false // the channel closed: channelClosed() takes over
+        },
+      )
   }
 
   // ── channel lifecycle ──────────────────────────────────────────────────
@@ -308,11 +439,12 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
     channel.on('close', () => this.channelClosed(gen))
     this.gen = gen
     this.config.stats.channels++
+    this.config.stats.prefetch = this.prefetch
     if (this.done) {
       await channel.close().catch(() => undefined)
       return
     }
-    await channel.prefetch(this.config.prefetch, false)
+    await channel.prefetch(this.prefetch, false)
     const ok = await channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions)
     gen.consumerTag = ok.consumerTag
     if (this.done) this.stopConsuming()
@@ -401,7 +533,7 @@ class ConsumerSubscription implements Subscription, DeliveryOwner {
   private checkIdle(): void {
     const gen = this.gen
     if (gen !== null && gen.alive) {
-      if (gen.consumerTag !== null || gen.held > 0 || this.opening) return
+      if (gen.consumerTag !== null || gen.held > 0 || this.opening || this.reconsuming) return
       if (this.head < this.buffer.length && !this.serverCancelled) return
       this.flush(gen)
       gen.alive = false

@@ -15,6 +15,10 @@ export class ConsumerStats {
   requeued = 0
   /** Channels (re)opened. */
   channels = 0
+  /** The current prefetch window (moves with `prefetch: { min, max }`). */
+  prefetch = 0
+  /** Re-consumes with a new window (dynamic prefetch). */
+  windowChanges = 0
   buffered = 0
   maxBuffered = 0
   unackedAtBroker = 0
