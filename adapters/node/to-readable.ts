@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { addCap, received } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import { nonNegativeInt, optional } from '../../lib/options'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
@@ -93,7 +94,7 @@ export class FlowReadable<T> extends Readable {
 
   private upstreamNext(value: T): void {
     if (this.ended) return
-    this.outstanding--
+    this.outstanding = received(this.outstanding) ?? 0 // tolerant: an unrequested element (§1.1) is passed on
     this.received++
     this.push(value)
   }
@@ -144,7 +145,7 @@ export class FlowReadable<T> extends Readable {
       n = this.outstanding === 0 ? 1 : 0
     }
     if (n <= 0) return
-    this.outstanding += n
+    this.outstanding = addCap(this.outstanding, n)
     this.upstream.request(n)
   }
 }

@@ -1,5 +1,5 @@
 import { finished, type Writable } from 'node:stream'
-import { replenishLimit } from '../../lib/demand'
+import { addCap, received, replenishLimit } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import { optional, positiveInt } from '../../lib/options'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
@@ -111,7 +111,7 @@ export class WritableSubscriber<T> implements Subscriber<T> {
 
   onNext(value: T): void {
     if (this.terminated) return
-    this.outstanding--
+    this.outstanding = received(this.outstanding) ?? 0 // tolerant: an unrequested element (§1.1) is passed on
     this.written++
     if (!this.writable.write(value)) this.needDrain = true
     else this.refill()
@@ -142,7 +142,7 @@ export class WritableSubscriber<T> implements Subscriber<T> {
   private refill(): void {
     if (this.terminated || this.needDrain || this.outstanding > this.prefetch - this.limit) return
     const n = this.prefetch - this.outstanding
-    this.outstanding += n
+    this.outstanding = addCap(this.outstanding, n)
     this.upstream.request(n)
   }
 

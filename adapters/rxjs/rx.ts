@@ -1,4 +1,5 @@
 import { from, Observable, type ObservableInput } from 'rxjs'
+import { addCap, received } from '../../lib/demand'
 import { Flow } from '../../lib/flow'
 import { func } from '../../lib/options'
 import type { Operator, Publisher, Subscription } from '../../lib/protocol'
@@ -53,7 +54,7 @@ export function rx<T, R>(fn: (input: Observable<T>) => ObservableInput<R>, optio
         if (upstream === null || segment === null) return
         const room = capacity - segment.queued - outstanding
         if (room <= 0 || (room < batch && outstanding > 0)) return
-        outstanding += room
+        outstanding = addCap(outstanding, room)
         upstream.request(room)
       }
       const input = new Observable<T>((observer) => {
@@ -64,7 +65,7 @@ export function rx<T, R>(fn: (input: Observable<T>) => ObservableInput<R>, optio
             topUp()
           },
           onNext(value: T) {
-            outstanding--
+            outstanding = received(outstanding) ?? 0
             observer.next(value)
             topUp() // a filtering operator may have emitted nothing: keep the window full
           },

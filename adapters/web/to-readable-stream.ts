@@ -1,3 +1,4 @@
+import { addCap, received } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
 import { EMPTY_SUBSCRIPTION } from '../../lib/subscription'
@@ -116,7 +117,7 @@ class Bridge<T> implements Subscriber<T> {
 
   onNext(value: T): void {
     if (this.ended || this.controller === null) return
-    this.outstanding--
+    this.outstanding = received(this.outstanding) ?? 0 // tolerant: an unrequested element (§1.1) is passed on
     this.received++
     this.controller.enqueue(value)
   }
@@ -142,7 +143,7 @@ class Bridge<T> implements Subscriber<T> {
     let n = this.counted ? desired - this.outstanding : 0
     if (n <= 0 && this.outstanding === 0) n = 1
     if (n <= 0) return
-    this.outstanding += n
+    this.outstanding = addCap(this.outstanding, n)
     this.upstream.request(n)
   }
 }

@@ -1,3 +1,4 @@
+import { addCap, received } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
 import { EMPTY_SUBSCRIPTION } from '../../lib/subscription'
@@ -98,7 +99,7 @@ export class WritableStreamSubscriber<T> implements Subscriber<T> {
 
   onNext(value: T): void {
     if (this.terminated || this.writer === null) return
-    this.outstanding--
+    this.outstanding = received(this.outstanding) ?? 0 // tolerant: an unrequested element (§1.1) is passed on
     this.written++
     this.writer.write(value).then(this.afterWrite, this.onFailure)
     this.topUp()
@@ -142,7 +143,7 @@ export class WritableStreamSubscriber<T> implements Subscriber<T> {
       }
       return
     }
-    this.outstanding += n
+    this.outstanding = addCap(this.outstanding, n)
     this.upstream.request(n)
   }
 
