@@ -82,7 +82,10 @@ export function throughputCharts(tp: ThroughputReport): Chart[] {
   const headline = tp.workloads[0]
   if (headline === undefined) return []
   const rows = tp.rows.filter((r) => r.workload === headline.name && r.status === 'ok' && r.nsPerElement !== null)
+  const smallest = Math.min(...rows.map((r) => r.nsPerElement?.p25 ?? Infinity))
+  const base = Number.isFinite(smallest) && smallest > 0 ? Math.pow(10, Math.floor(Math.log10(smallest))) : 0.1
   const bars = rows.map((r) => ({
+    base,
     library: r.label,
     ns: r.nsPerElement?.p50 ?? 0,
     lo: r.nsPerElement?.p25 ?? 0,
@@ -103,12 +106,13 @@ export function throughputCharts(tp: ThroughputReport): Chart[] {
         width: WIDTH,
         height: Math.max(160, 24 * bars.length),
         data: { values: bars },
-        encoding: { y: { field: 'library', type: 'nominal', sort: { field: 'ns', op: 'min' }, title: null } },
+        encoding: { y: { field: 'library', type: 'nominal', sort: { field: 'ns', op: 'min' }, title: null, axis: { labelLimit: 320 } } },
         layer: [
           {
-            mark: { type: 'bar' },
+            mark: { type: 'bar', height: 14 },
             encoding: {
-              x: { field: 'ns', type: 'quantitative', scale: { type: 'log' }, title: 'ns per element (log scale)' },
+              x: { field: 'ns', type: 'quantitative', scale: { type: 'log' }, title: 'ns per element (log scale; label: × the loop)' },
+              x2: { field: 'base' },
               color: { field: 'sluice', type: 'nominal', title: null, scale: { domain: ['limit', 'sluice', 'peer'], range: ['#888888', '#1f77b4', '#ff7f0e'] } },
               tooltip: [{ field: 'library' }, { field: 'ns', format: '.2f' }, { field: 'ratio', format: '.2f', title: '× loop' }],
             },
@@ -132,7 +136,7 @@ export function throughputCharts(tp: ThroughputReport): Chart[] {
         data: { values: ratios },
         mark: { type: 'point', filled: true, size: 80 },
         encoding: {
-          y: { field: 'library', type: 'nominal', title: null },
+          y: { field: 'library', type: 'nominal', title: null, axis: { labelLimit: 320 } },
           x: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: '× plain loop (log scale)' },
           color: { field: 'workload', type: 'nominal', scale: { scheme: 'category10' } },
           shape: { field: 'workload', type: 'nominal' },

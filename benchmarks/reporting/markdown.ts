@@ -30,14 +30,14 @@ export function throughputMarkdown(tp: ThroughputReport): string {
   const out: string[] = [`${tp.node}, ${tp.cpu}; ${tp.date}${tp.quick ? '; --quick' : ''}. Warm-up ${tp.warmupMs} ms, then mitata for ${tp.measureMs} ms per case, no forced GC; one process per library, the plain loop measured in each.`, '']
   const headline = tp.workloads[0]
   if (headline !== undefined) {
-    out.push(`**${headline.description}**`, '', '| library | ns/element (p50) | IQR | MAD | × loop (same process) |', '|---|---:|---:|---:|---:|')
+    out.push(`**${headline.description}**`, '', '| library | ns/element (p50) | IQR | MAD | × loop (same process) | × loop, fastest runs | rounds |', '|---|---:|---:|---:|---:|---:|---|')
     for (const r of tp.rows.filter((x) => x.workload === headline.name)) {
       if (r.status !== 'ok' || r.nsPerElement === null) {
-        out.push(`| ${r.label} | ${r.status}: ${r.note ?? ''} | | | |`)
+        out.push(`| ${r.label} | ${r.status}: ${r.note ?? ''} | | | | | |`)
         continue
       }
       const iqr = `${r.nsPerElement.p25.toFixed(2)}–${r.nsPerElement.p75.toFixed(2)}`
-      out.push(`| ${r.label}${r.note !== null && r.library !== 'loop' ? ` (${r.note})` : ''} | ${r.nsPerElement.p50.toFixed(2)} | ${iqr} | ${r.madPct === null ? '–' : `±${r.madPct.toFixed(0)}%`} | ${r.ratio === null ? '–' : `${fmt(r.ratio)}×`} |`)
+      out.push(`| ${r.label}${r.note !== null && r.library !== 'loop' ? ` (${r.note})` : ''} | ${r.nsPerElement.p50.toFixed(2)} | ${iqr} | ${r.madPct === null ? '–' : `±${r.madPct.toFixed(0)}%`} | ${r.ratio === null ? '–' : `${fmt(r.ratio)}×`} | ${typeof r.minRatio !== 'number' ? '–' : `${fmt(r.minRatio)}×`} | ${(r.ratios ?? []).map((x) => fmt(x)).join(' / ')} |`)
     }
     const targets = targetLines(tp)
     if (targets.length > 0) out.push('', 'Issue 2 targets:', '', ...targets.map((t) => `- ${t.trim()}`))

@@ -25,6 +25,11 @@ export interface ThroughputRow {
   ratio: number | null
   /** The ratio of each alternating round (its spread shows how noisy the machine was). */
   ratios: number[]
+  /**
+   * The same ratio taken between the fastest runs (median over rounds): on a loaded machine
+   * long runs are preempted more often than short ones, which inflates median ratios.
+   */
+  minRatio: number | null
   /** The plain loop's ns/element in that process. */
   loopNsPerElement: number | null
 }
@@ -115,6 +120,7 @@ function loopRows(rows: ThroughputRow[], workloads: string[]): ThroughputRow[] {
       samples: loops.length,
       ratio: p50 === null ? null : 1,
       ratios: [],
+      minRatio: p50 === null ? null : 1,
       loopNsPerElement: p50,
     }
   })
@@ -133,6 +139,7 @@ function toRow(line: Exclude<WorkerLine, { type: 'meta' }>): ThroughputRow {
       samples: 0,
       ratio: null,
       ratios: [],
+      minRatio: null,
       loopNsPerElement: null,
     }
   }
@@ -149,6 +156,7 @@ function toRow(line: Exclude<WorkerLine, { type: 'meta' }>): ThroughputRow {
     samples: line.lib.samples,
     ratio: line.ratios.length > 0 ? median(line.ratios) : lib.p50 / loop.p50,
     ratios: line.ratios,
+    minRatio: line.minRatios.length > 0 ? median(line.minRatios) : null,
     loopNsPerElement: loop.p50,
   }
 }

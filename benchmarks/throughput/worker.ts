@@ -34,7 +34,7 @@ export interface Timing {
 }
 
 export type WorkerLine =
-  | { type: 'result'; workload: string; library: Library; elements: number; loopElements: number; loop: Timing; lib: Timing; ratios: number[] }
+  | { type: 'result'; workload: string; library: Library; elements: number; loopElements: number; loop: Timing; lib: Timing; ratios: number[]; minRatios: number[] }
   | { type: 'missing'; workload: string; library: Library; reason: string }
   | { type: 'error'; workload: string; library: Library; error: string }
   | { type: 'meta'; node: string; cpu: string }
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
         rounds.push({ loop, lib })
       }
       const ratios = rounds.map((x) => x.lib.p50 / w.elements(scale) / (x.loop.p50 / w.elements(1)))
+      const minRatios = rounds.map((x) => x.lib.min / w.elements(scale) / (x.loop.min / w.elements(1)))
       const mid = medianIndex(ratios)
       const chosen = rounds[mid] as { loop: Timing; lib: Timing }
       emit({
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         loop: chosen.loop,
         lib: chosen.lib,
         ratios,
+        minRatios,
       })
     } catch (error) {
       emit({ type: 'error', workload: name, library: request.library, error: error instanceof Error ? error.message : String(error) })

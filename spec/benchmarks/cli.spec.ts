@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { main } from '../../benchmarks/cli'
 import { parseBenchArgs, UsageError } from '../../benchmarks/args'
 import { SCENARIOS } from '../../benchmarks/sim/scenario'
@@ -88,6 +91,27 @@ describe('npm run bench (benchmarks/cli.ts)', () => {
       expect(r.out).toMatch(/^limitRate:16\s/m)
       expect(r.out).toMatch(/\d\*/)
       expect(r.out).toContain('* best in column')
+    })
+  })
+
+  describe('--scenario-file', () => {
+    it('runs a scenario written as JSON (benchmarks/scenarios/flash-sale.json)', async () => {
+      const r = await cli('--scenario-file', join(__dirname, '..', '..', 'benchmarks', 'scenarios', 'flash-sale.json'), '--strategies', 'unbounded')
+      expect(r.code).toBe(0)
+      expect(r.out).toMatch(/scenario flash-sale \(seed 1/)
+    })
+
+    it('rejects a bad file, naming the field and the value', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-scenario-'))
+      try {
+        const file = join(dir, 'bad.json')
+        writeFileSync(file, JSON.stringify({ name: 'bad', durationMs: 1000, producer: { rate: 100 }, consumer: { service: { dist: 'lognormal', meanMs: 1 } } }))
+        const r = await cli('--scenario-file', file)
+        expect(r.code).toBe(2)
+        expect(r.err).toContain(`${file}.consumer.service.dist must be one of 'fixed', 'exponential', 'pareto', got "lognormal"`)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   })
 

@@ -35,6 +35,7 @@ function throughputFixture(): ThroughputReport {
     samples: 20,
     ratio: ns / loop,
     ratios: [ns / loop],
+    minRatio: ns / loop,
     loopNsPerElement: loop,
   })
   return {
