@@ -1,6 +1,7 @@
 import type { Publisher, Subscriber } from '../../lib/protocol'
 import { errorAtSubscribe } from '../../lib/subscription'
-import { FrameType, encodeRequest, encodeRequestN } from './codec/frames'
+import { FrameType } from './codec/frames'
+import { encodeRequest, encodeRequestN } from './codec/encode'
 import { ConnectionClosedError } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'

@@ -1,6 +1,7 @@
 import { Flow, type FlowInput } from '../../lib/flow'
 import { completeAtSubscribe, errorAtSubscribe } from '../../lib/subscription'
-import { FrameType, encodeError, encodeRequestN, type RequestFrame } from './codec/frames'
+import { FrameType, type RequestFrame } from './codec/frames'
+import { encodeError, encodeRequestN } from './codec/encode'
 import { ErrorCode, FrameError, RSocketError } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'

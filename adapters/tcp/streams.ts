@@ -1,5 +1,5 @@
 import { CreditExceededError } from '../../lib/errors'
-import { encodeCancel, encodeError } from './codec/frames'
+import { encodeCancel, encodeError } from './codec/encode'
 import { ErrorCode, RSocketError } from './errors'
 import type { Inbound } from './inbound'
 import type { ResolvedOptions } from './options'

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import { encodePayload, writePayloadFrame } from './codec/frames'
+import { encodePayload, writePayloadFrame } from './codec/encode'
 import { WriteStallError } from './errors'
 
 /** Frames of one tick are gathered in buffers of this size before one socket write. */

@@ -1,5 +1,6 @@
 import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
-import { FrameType, encodePayload, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/frames'
+import { FrameType } from '../../../adapters/tcp/codec/frames'
+import { encodePayload, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ErrorCode, RSocketError } from '../../../adapters/tcp/errors'
 import { CreditExceededError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'

@@ -1,18 +1,6 @@
 import fc from 'fast-check'
-import {
-  Flag,
-  FrameType,
-  encodeCancel,
-  encodeError,
-  encodeKeepalive,
-  encodePayload,
-  encodeRaw,
-  encodeRequest,
-  encodeRequestN,
-  encodeSetup,
-  parseFrame,
-  type Frame,
-} from '../../../adapters/tcp/codec/frames'
+import { Flag, FrameType, parseFrame, type Frame } from '../../../adapters/tcp/codec/frames'
+import { encodeCancel, encodeError, encodeKeepalive, encodePayload, encodeRaw, encodeRequest, encodeRequestN, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { FrameDecoder } from '../../../adapters/tcp/codec/decoder'
 import { FrameError } from '../../../adapters/tcp/errors'
 

@@ -1,5 +1,6 @@
 import { connect, serve, type RSocketServer } from '../../../adapters/tcp'
-import { Flag, FrameType, encodePayload, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/frames'
+import { Flag, FrameType } from '../../../adapters/tcp/codec/frames'
+import { encodePayload, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ErrorCode, FrameError, RSocketError } from '../../../adapters/tcp/errors'
 import fc from 'fast-check'
 import { SluiceError } from '../../../lib/errors'

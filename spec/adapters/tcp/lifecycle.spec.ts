@@ -1,5 +1,6 @@
 import { connect, serve } from '../../../adapters/tcp'
-import { Flag, FrameType, encodeError, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/frames'
+import { Flag, FrameType } from '../../../adapters/tcp/codec/frames'
+import { encodeError, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ErrorCode, FrameError, RSocketError, WriteStallError } from '../../../adapters/tcp/errors'
 import { Flow } from '../../../lib/flow'
 import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text } from './helpers'
