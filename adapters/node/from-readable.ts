@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream'
-import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
 import { DrainLoop } from '../../lib/drain'
-import { Flow } from '../../lib/flow'
-import type { Subscriber, Subscription } from '../../lib/protocol'
+import { FlowWithStats } from '../../lib/flow-with-stats'
+import type { Subscriber } from '../../lib/protocol'
+import { SourceSubscription } from '../../lib/source-subscription'
 import { completeAtSubscribe, errorAtSubscribe } from '../../lib/subscription'
 import { describe } from '../ix/from'
 
@@ -19,19 +19,7 @@ export interface ReadableStats {
 }
 
 /** A Flow over one Node Readable, with its counters. */
-export class ReadableFlow<T> extends Flow<T> {
-  constructor(
-    produce: (subscriber: Subscriber<T>) => void,
-    private readonly counters: () => ReadableStats,
-  ) {
-    super(produce)
-  }
-
-  /** The counters of the current (or last) subscription. */
-  stats(): ReadableStats {
-    return this.counters()
-  }
-}
+export class ReadableFlow<T> extends FlowWithStats<T, ReadableStats> {}
 
 /**
  * A Flow over a Node `Readable`, in object mode (one element per object) or byte mode (one
@@ -92,10 +80,7 @@ export function fromReadable<T = unknown>(readable: Readable | NodeJS.ReadableSt
   )
 }
 
-class ReadableSubscription<T> implements Subscription {
-  requested = 0
-  emitted = 0
-  private done = false
+class ReadableSubscription<T> extends SourceSubscription<T> {
   private readonly loop = new DrainLoop(() => this.drainOnce())
   private readonly onReadable = (): void => this.loop.drain()
   private readonly onEnd = (): void => this.finish(null)
@@ -104,8 +89,10 @@ class ReadableSubscription<T> implements Subscription {
 
   constructor(
     private readonly readable: Readable,
-    private readonly subscriber: Subscriber<T>,
-  ) {}
+    subscriber: Subscriber<T>,
+  ) {
+    super(subscriber)
+  }
 
   start(): void {
     if (this.done) return
@@ -116,20 +103,12 @@ class ReadableSubscription<T> implements Subscription {
     r.on('readable', this.onReadable) // paused mode: data arrives only through read()
   }
 
-  request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.cancel()
-      this.subscriber.onError(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
+  protected pull(): void {
     this.loop.drain()
   }
 
-  cancel(): void {
-    if (this.done) return
-    this.done = true
+  /** Cancel: `readable.destroy()`. */
+  protected release(): void {
     this.detach()
     this.readable.on('error', noop) // a late error after destroy must not crash the process
     this.readable.destroy()
@@ -140,9 +119,7 @@ class ReadableSubscription<T> implements Subscription {
     while (!this.done && this.requested > 0) {
       const chunk: unknown = r.read()
       if (chunk === null) return // 'readable' or 'end' will follow
-      this.requested = produced(this.requested, 1)
-      this.emitted++
-      this.subscriber.onNext(chunk as T)
+      this.emit(chunk as T)
     }
     // No demand: let an ended, empty Readable emit 'end' (read(0) never returns data).
     if (!this.done && this.requested === 0 && r.readableLength === 0) r.read(0)

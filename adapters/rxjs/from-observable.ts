@@ -1,12 +1,12 @@
 import { from, isObservable, type Observable, type Subscription as RxSubscription } from 'rxjs'
 import { BoundedQueue } from '../../lib/bounded-queue'
-import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
 import { DrainLoop } from '../../lib/drain'
 import { Drops, type DropReason, type OnDrop, type OverflowPolicy } from '../../lib/drops'
-import { Flow } from '../../lib/flow'
+import { FlowWithStats } from '../../lib/flow-with-stats'
 import { reportUnhandled } from '../../lib/hooks'
 import { func, optionError, optional, positiveInt } from '../../lib/options'
-import type { Subscriber, Subscription } from '../../lib/protocol'
+import type { Subscriber } from '../../lib/protocol'
+import { SourceSubscription } from '../../lib/source-subscription'
 import { describe } from '../ix/from'
 
 /** The overflow policies an Observable allows: every policy but 'backpressure' (an Observable cannot be paused). */
@@ -39,18 +39,7 @@ export interface ObservableStats {
 }
 
 /** A Flow over an Observable, with the counters of its current (or last) subscription. */
-export class ObservableFlow<T> extends Flow<T> {
-  constructor(
-    produce: (subscriber: Subscriber<T>) => void,
-    private readonly counters: () => ObservableStats,
-  ) {
-    super(produce)
-  }
-
-  stats(): ObservableStats {
-    return this.counters()
-  }
-}
+export class ObservableFlow<T> extends FlowWithStats<T, ObservableStats> {}
 
 /** Options after validation. */
 export interface ResolvedObservableOptions<T> {
@@ -137,26 +126,24 @@ type Terminal = { kind: 'complete' } | { kind: 'error'; error: unknown }
  * The Subscription behind `fromObservable` and `rx`: a bounded queue between an Observable
  * and the downstream demand, drained by one `DrainLoop`.
  */
-export class ObservableSubscription<T> implements Subscription {
+export class ObservableSubscription<T> extends SourceSubscription<T> {
   private readonly drops: Drops<T>
   private readonly queue: BoundedQueue<T>
   private readonly loop = new DrainLoop(() => this.drainOnce())
   private rx: RxSubscription | null = null
-  private requested = 0
   private received = 0
-  private emitted = 0
   private maxQueued = 0
   private pending: Terminal | null = null
-  private done = false
 
   constructor(
     private readonly source: Observable<T>,
-    private readonly subscriber: Subscriber<T>,
+    subscriber: Subscriber<T>,
     options: ResolvedObservableOptions<T>,
     private readonly api: string,
     /** Called after elements left the queue (rx uses it to request more upstream). */
     private readonly afterEmit?: () => void,
   ) {
+    super(subscriber)
     this.drops = new Drops(options.onDrop)
     this.queue = new BoundedQueue<T>({ capacity: options.capacity, overflow: options.overflow }, this.drops, api)
   }
@@ -189,20 +176,12 @@ export class ObservableSubscription<T> implements Subscription {
     }
   }
 
-  request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.cancel()
-      this.subscriber.onError(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
+  protected pull(): void {
     this.loop.drain()
   }
 
-  cancel(): void {
-    if (this.done) return
-    this.done = true
+  /** Cancel: unsubscribe, drop what is queued ('cancelled'). */
+  protected release(): void {
     this.unsubscribe()
     const thrown = this.queue.clear('cancelled')
     if (thrown !== undefined) reportUnhandled(thrown)
@@ -236,11 +215,8 @@ export class ObservableSubscription<T> implements Subscription {
   private drainOnce(): void {
     let n = 0
     while (!this.done && this.requested > 0 && !this.queue.isEmpty) {
-      const value = this.queue.poll() as T
-      this.requested = produced(this.requested, 1)
-      this.emitted++
       n++
-      this.subscriber.onNext(value)
+      this.emit(this.queue.poll() as T)
     }
     if (this.done) return
     const pending = this.pending

@@ -1,7 +1,7 @@
-import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
-import { Flow } from '../../lib/flow'
+import { FlowWithStats } from '../../lib/flow-with-stats'
 import { reportUnhandled } from '../../lib/hooks'
-import type { Subscriber, Subscription } from '../../lib/protocol'
+import type { Subscriber } from '../../lib/protocol'
+import { SourceSubscription } from '../../lib/source-subscription'
 import { errorAtSubscribe } from '../../lib/subscription'
 import { describe } from '../ix/from'
 
@@ -22,19 +22,7 @@ export interface ReadableStreamStats {
 }
 
 /** A Flow over one ReadableStream, with its counters. */
-export class ReadableStreamFlow<T> extends Flow<T> {
-  constructor(
-    produce: (subscriber: Subscriber<T>) => void,
-    private readonly counters: () => ReadableStreamStats,
-  ) {
-    super(produce)
-  }
-
-  /** The counters of the current (or last) subscription. */
-  stats(): ReadableStreamStats {
-    return this.counters()
-  }
-}
+export class ReadableStreamFlow<T> extends FlowWithStats<T, ReadableStreamStats> {}
 
 /**
  * A Flow over a WHATWG `ReadableStream` (global in Node ≥ 18, `fetch` bodies, `node:stream/web`).
@@ -78,31 +66,22 @@ export function fromReadableStream<T>(stream: ReadableStream<T> | ReadableStream
   )
 }
 
-class ReaderSubscription<T> implements Subscription {
-  requested = 0
-  emitted = 0
+class ReaderSubscription<T> extends SourceSubscription<T> {
   reading = false
-  private done = false
 
   constructor(
     private readonly reader: ReadableStreamDefaultReader<T>,
-    private readonly subscriber: Subscriber<T>,
-  ) {}
+    subscriber: Subscriber<T>,
+  ) {
+    super(subscriber)
+  }
 
-  request(n: number): void {
-    if (this.done) return
-    if (!isValidRequest(n)) {
-      this.cancel()
-      this.subscriber.onError(validateRequest(n))
-      return
-    }
-    this.requested = addCap(this.requested, n)
+  protected pull(): void {
     if (!this.reading) this.read()
   }
 
-  cancel(): void {
-    if (this.done) return
-    this.done = true
+  /** Cancel: `reader.cancel()`, which reaches the underlying source's `cancel`. */
+  protected release(): void {
     this.reader.cancel().catch(reportUnhandled)
   }
 
@@ -123,9 +102,7 @@ class ReaderSubscription<T> implements Subscription {
       this.subscriber.onComplete()
       return
     }
-    this.requested = produced(this.requested, 1)
-    this.emitted++
-    this.subscriber.onNext(result.value)
+    this.emit(result.value)
     if (!this.done && this.requested > 0 && !this.reading) this.read()
   }
 
