@@ -1,19 +1,14 @@
-import { addCap, isUnbounded, isValidRequest, produced } from '../lib/demand'
+import { addCap, isUnbounded, isValidRequest, received } from '../lib/demand'
 import type { DropReason, OnDrop } from '../lib/drops'
 import { Flow } from '../lib/flow'
 import { func, object, optional, optionError } from '../lib/options'
 import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
-import { isScheduler, realTimeScheduler, type Scheduler } from '../lib/scheduler'
+import type { Scheduler } from '../lib/scheduler'
+import { exportTo, LATENCY_BUCKETS_S, type PromRegistryLike } from './meter-prometheus'
+import { schedulerOption } from './time-options'
 
-/**
- * The part of a prom-client `Registry` the meter uses. prom-client is an optional peer: sluice
- * never imports it; pass your own `new Registry()` (or `register`) and the meter registers
- * plain collector objects on it.
- */
-export interface PromRegistryLike {
-  registerMetric(metric: unknown): void
-}
+export type { PromRegistryLike } from './meter-prometheus'
 
 export interface MeterOptions {
   /** Clock for the request → delivery latency; default `realTimeScheduler`. */
@@ -40,9 +35,6 @@ export interface MeterSnapshot {
   /** Time from the request that made room for an element to its delivery (elements under bounded demand only). */
   readonly latency: { readonly count: number; readonly sumMs: number; readonly minMs: number; readonly maxMs: number; readonly meanMs: number }
 }
-
-/** Histogram buckets of the exported latency, in seconds (Prometheus convention). */
-const LATENCY_BUCKETS_S = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
 
 /**
  * A named set of counters shared by `meter(m)` probes and by lossy operators that report
@@ -73,18 +65,9 @@ export class Meter {
     if (typeof name !== 'string' || name.length === 0) throw optionError('createMeter', 'name', 'a non-empty string', name)
     const o = object('createMeter', 'options', options)
     this.name = name
-    this.scheduler = optional<Scheduler>(o.scheduler, realTimeScheduler, (v) => {
-      if (isScheduler(v)) return v
-      throw optionError('createMeter', 'scheduler', 'a Scheduler ({ now, schedule })', v)
-    })
+    this.scheduler = schedulerOption('createMeter', o.scheduler)
     this.buffered = optional<(() => number) | undefined>(o.buffered, undefined, (v) => func<() => number>('createMeter', 'buffered', v))
-    if (o.registry !== undefined) {
-      const registry = o.registry as Partial<PromRegistryLike> | null
-      if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
-        throw optionError('createMeter', 'registry', 'a prom-client Registry', o.registry)
-      }
-      exportTo(registry as PromRegistryLike, this)
-    }
+    if (o.registry !== undefined) exportTo(o.registry, this)
   }
 
   /** Counts one dropped element; pass it as an operator's `onDrop`. Bound: safe to pass around. */
@@ -212,7 +195,7 @@ class MeterSubscriber<T> extends Pipe<T, T> {
       latency = this.m.scheduler.now() - head.time
       if (--head.remaining === 0) this.pending.shift()
     }
-    if (this.outstanding > 0) this.outstanding = produced(this.outstanding, 1)
+    this.outstanding = received(this.outstanding) ?? 0
     this.m.recordDelivery(latency)
     this.downstream.onNext(value)
   }
@@ -251,73 +234,4 @@ class MeterSubscriber<T> extends Pipe<T, T> {
 
 function unboundedAsInfinity(n: number): number {
   return isUnbounded(n) ? Infinity : n
-}
-
-// ── prom-client export ───────────────────────────────────────────────────────
-
-interface CollectedValue {
-  value: number
-  labels: Record<string, string | number>
-  metricName?: string
-}
-
-/** Meters per registry: one collector object per metric name, covering every meter on it. */
-const exported = new WeakMap<object, Set<Meter>>()
-
-function exportTo(registry: PromRegistryLike, m: Meter): void {
-  let meters = exported.get(registry)
-  for (const other of meters ?? []) {
-    if (other.name === m.name) throw optionError('createMeter', 'name', 'unique per registry (it is the `meter` label)', m.name)
-  }
-  if (meters === undefined) {
-    const set = new Set<Meter>()
-    meters = set
-    exported.set(registry, set)
-    const all = () => [...set].map((x) => [x, x.snapshot()] as const)
-    const metric = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => CollectedValue[]) => ({
-      name,
-      help,
-      type,
-      aggregator: 'sum',
-      get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
-      reset: () => undefined,
-      collect: () => undefined,
-    })
-    registry.registerMetric(
-      metric('sluice_meter_requested_total', 'Elements requested by the downstream of a sluice meter', 'counter', () =>
-        all().map(([, s]) => ({ value: s.requested, labels: { meter: s.name } })),
-      ),
-    )
-    registry.registerMetric(
-      metric('sluice_meter_delivered_total', 'Elements delivered through a sluice meter', 'counter', () =>
-        all().map(([, s]) => ({ value: s.delivered, labels: { meter: s.name } })),
-      ),
-    )
-    registry.registerMetric(
-      metric('sluice_meter_dropped_total', 'Elements dropped, reported to a sluice meter, by reason', 'counter', () =>
-        all().flatMap(([, s]) => Object.entries(s.dropped.byReason).map(([reason, value]) => ({ value: value ?? 0, labels: { meter: s.name, reason } }))),
-      ),
-    )
-    registry.registerMetric(
-      metric('sluice_meter_in_flight', 'Elements requested and not yet delivered through a sluice meter', 'gauge', () =>
-        all().map(([, s]) => ({ value: s.inFlight, labels: { meter: s.name } })),
-      ),
-    )
-    registry.registerMetric(
-      metric('sluice_meter_buffered', 'Elements held by the buffer a sluice meter watches', 'gauge', () =>
-        all().flatMap(([, s]) => (s.buffered === undefined ? [] : [{ value: s.buffered, labels: { meter: s.name } }])),
-      ),
-    )
-    registry.registerMetric(
-      metric('sluice_meter_latency_seconds', 'Time from a request to the delivery it made room for', 'histogram', () =>
-        all().flatMap(([x, s]) => [
-          ...LATENCY_BUCKETS_S.map((le, i) => ({ value: x.latencyBuckets[i] as number, labels: { meter: s.name, le }, metricName: 'sluice_meter_latency_seconds_bucket' })),
-          { value: s.latency.count, labels: { meter: s.name, le: '+Inf' }, metricName: 'sluice_meter_latency_seconds_bucket' },
-          { value: s.latency.sumMs / 1000, labels: { meter: s.name }, metricName: 'sluice_meter_latency_seconds_sum' },
-          { value: s.latency.count, labels: { meter: s.name }, metricName: 'sluice_meter_latency_seconds_count' },
-        ]),
-      ),
-    )
-  }
-  meters.add(m)
 }
