@@ -4,7 +4,8 @@ import { Flow } from '../../lib/flow'
 import { func } from '../../lib/options'
 import type { Operator, Publisher, Subscription } from '../../lib/protocol'
 import { TRUSTED } from '../../lib/trusted'
-import { ObservableSubscription, observableOptions, type ObservableOverflow } from './from-observable'
+import { observableOptions, type ObservableOverflow } from './from-observable'
+import { ObservableSubscription } from './observable-subscription'
 import type { OnDrop } from '../../lib/drops'
 
 export interface RxOptions<R> {
