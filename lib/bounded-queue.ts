@@ -1,7 +1,7 @@
 import { OverflowError } from './errors'
-import { type Drops, OVERFLOW_POLICIES, type DropReason, type OverflowPolicy } from './drops'
-import { oneOf, optional, optionError, positiveInt, positiveNumber } from './options'
-import { isScheduler, realTimeScheduler, type Scheduler } from './scheduler'
+import { boundedQueueOptions, type BoundedQueueOptions } from './bounded-queue-options'
+import type { Drops, DropReason, OverflowPolicy } from './drops'
+import type { Scheduler } from './scheduler'
 
 /**
  * A bounded FIFO that applies a named overflow policy when it is full: the buffer behind
@@ -41,44 +41,6 @@ export type OfferResult =
   | 'dropped' // the policy dropped an element (the arriving one or queued ones); see the table above
   | 'full' // 'backpressure' policy and full: refused, nothing dropped, the caller keeps the element
   | 'overflow' // 'error' policy and full: the arriving element was dropped; signal `overflowError()`
-
-export interface BoundedQueueOptions {
-  /** Maximum number of queued elements; a positive integer. */
-  readonly capacity: number
-  /** What to do when full; one of `OVERFLOW_POLICIES`. */
-  readonly overflow: OverflowPolicy
-  /** Elements that have waited this long (ms, on `scheduler`'s clock) are dropped by `evictExpired()` with reason 'expired'. */
-  readonly ttlMs?: number | undefined
-  /** The clock for `ttlMs`; default `realTimeScheduler`. */
-  readonly scheduler?: Scheduler | undefined
-}
-
-/** `BoundedQueueOptions` after validation, defaults applied. */
-export interface ResolvedQueueOptions {
-  readonly capacity: number
-  readonly overflow: OverflowPolicy
-  readonly ttlMs: number | undefined
-  readonly scheduler: Scheduler
-}
-
-/** Validates an overflow policy name: `TypeError` listing the valid ones. */
-export function overflowPolicy(api: string, value: unknown): OverflowPolicy {
-  return oneOf(api, 'overflow', OVERFLOW_POLICIES, value)
-}
-
-/** Validates `{ capacity, overflow, ttlMs?, scheduler? }` for `api`; used by the constructor. */
-export function boundedQueueOptions(api: string, options: unknown): ResolvedQueueOptions {
-  if (typeof options !== 'object' || options === null) throw optionError(api, 'options', 'an object', options)
-  const o = options as Record<string, unknown>
-  const capacity = positiveInt(api, 'capacity', o.capacity)
-  const overflow = overflowPolicy(api, o.overflow)
-  const ttlMs = optional<number | undefined>(o.ttlMs, undefined, (v) => positiveNumber(api, 'ttlMs', v))
-  const scheduler = optional<Scheduler>(o.scheduler, realTimeScheduler, (v) => {
-    if (isScheduler(v)) return v
-    throw optionError(api, 'scheduler', 'a Scheduler ({ now, schedule })', v)
-  })
-  return { capacity, overflow, ttlMs, scheduler }
-}
 
 export class BoundedQueue<T> {
   readonly capacity: number

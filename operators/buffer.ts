@@ -1,4 +1,5 @@
-import { BoundedQueue, boundedQueueOptions } from '../lib/bounded-queue'
+import { BoundedQueue } from '../lib/bounded-queue'
+import { boundedQueueOptions } from '../lib/bounded-queue-options'
 import { isUnbounded, produced, replenishLimit, UNBOUNDED } from '../lib/demand'
 import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
 import { ProtocolError } from '../lib/errors'

@@ -1,0 +1,41 @@
+import { OVERFLOW_POLICIES, type OverflowPolicy } from './drops'
+import { oneOf, optional, optionError, positiveInt, positiveNumber } from './options'
+import { isScheduler, realTimeScheduler, type Scheduler } from './scheduler'
+
+export interface BoundedQueueOptions {
+  /** Maximum number of queued elements; a positive integer. */
+  readonly capacity: number
+  /** What to do when full; one of `OVERFLOW_POLICIES`. */
+  readonly overflow: OverflowPolicy
+  /** Elements that have waited this long (ms, on `scheduler`'s clock) are dropped by `evictExpired()` with reason 'expired'. */
+  readonly ttlMs?: number | undefined
+  /** The clock for `ttlMs`; default `realTimeScheduler`. */
+  readonly scheduler?: Scheduler | undefined
+}
+
+/** `BoundedQueueOptions` after validation, defaults applied. */
+export interface ResolvedQueueOptions {
+  readonly capacity: number
+  readonly overflow: OverflowPolicy
+  readonly ttlMs: number | undefined
+  readonly scheduler: Scheduler
+}
+
+/** Validates an overflow policy name: `TypeError` listing the valid ones. */
+export function overflowPolicy(api: string, value: unknown): OverflowPolicy {
+  return oneOf(api, 'overflow', OVERFLOW_POLICIES, value)
+}
+
+/** Validates `{ capacity, overflow, ttlMs?, scheduler? }` for `api`; used by the constructor. */
+export function boundedQueueOptions(api: string, options: unknown): ResolvedQueueOptions {
+  if (typeof options !== 'object' || options === null) throw optionError(api, 'options', 'an object', options)
+  const o = options as Record<string, unknown>
+  const capacity = positiveInt(api, 'capacity', o.capacity)
+  const overflow = overflowPolicy(api, o.overflow)
+  const ttlMs = optional<number | undefined>(o.ttlMs, undefined, (v) => positiveNumber(api, 'ttlMs', v))
+  const scheduler = optional<Scheduler>(o.scheduler, realTimeScheduler, (v) => {
+    if (isScheduler(v)) return v
+    throw optionError(api, 'scheduler', 'a Scheduler ({ now, schedule })', v)
+  })
+  return { capacity, overflow, ttlMs, scheduler }
+}
