@@ -115,7 +115,7 @@ function listing(): string {
     if (f.unavailable === null) lines.push(`  ${''.padEnd(62)} [${f.defaults.join(', ')}]`)
   }
   lines.push('', 'Throughput workloads (--workloads):')
-  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(18)} ${w.description}`)
+  for (const w of WORKLOADS) lines.push(`  ${w.name.padEnd(22)} ${w.description}${w.optional === true ? ' (opt-in: name it with --workloads)' : ''}`)
   lines.push('', 'Throughput libraries (--libraries):')
   for (const l of LIBRARIES) lines.push(`  ${l.padEnd(22)} ${LIBRARY_LABELS[l]}`)
   lines.push('', `Plug-ins: ${PLUGINS.map((p) => (p === 'amqp' ? '--amqp URL' : `--${p}`)).join(', ')}`)

@@ -19,7 +19,9 @@ export const isEqual = (a: number, b: number): boolean => a === b
 export const LIBRARIES = [
   'loop',
   'sluice',
+  'sluice-request-1024',
   'sluice-request-128',
+  'sluice-request-16',
   'sluice-request-1',
   'sluice-for-await-256',
   'async-generator',
@@ -35,7 +37,9 @@ export type Library = (typeof LIBRARIES)[number]
 export const LIBRARY_LABELS: Record<Library, string> = {
   loop: 'plain loop (the limit)',
   sluice: 'sluice, unbounded (reduce sink)',
+  'sluice-request-1024': 'sluice, request(1024) batches',
   'sluice-request-128': 'sluice, request(128) batches',
+  'sluice-request-16': 'sluice, request(16) batches',
   'sluice-request-1': 'sluice, request(1)',
   'sluice-for-await-256': 'sluice, for await, prefetch 256',
   'async-generator': 'async generator + for await',
@@ -64,6 +68,8 @@ export interface Workload<I> {
   readonly missing?: Partial<Record<Library, string>>
   /** Input scale per library (default 1). */
   readonly scale?: Partial<Record<Library, number>>
+  /** Not run unless named with `--workloads` (the size sweep). */
+  readonly optional?: boolean
 }
 
 /** A sluice operator looked up by name (null when this build does not have it yet). */

@@ -45,13 +45,19 @@ export interface ThroughputReport {
   rows: ThroughputRow[]
 }
 
+/** The workloads run by default (the size sweep is opt-in). */
 export function workloadNames(): string[] {
+  return WORKLOADS.filter((w) => w.optional !== true).map((w) => w.name)
+}
+
+/** Every workload, including the opt-in ones. */
+export function allWorkloadNames(): string[] {
   return WORKLOADS.map((w) => w.name)
 }
 
 /** Checks names against the valid ones; a TypeError lists them. */
 export function checkNames(kind: 'workload' | 'library', names: readonly string[]): void {
-  const valid: readonly string[] = kind === 'workload' ? workloadNames() : LIBRARIES
+  const valid: readonly string[] = kind === 'workload' ? allWorkloadNames() : LIBRARIES
   for (const n of names) {
     if (!valid.includes(n)) throw new TypeError(`unknown ${kind} "${n}"; valid ${kind === 'workload' ? 'workloads' : 'libraries'}: ${valid.join(', ')}`)
   }

@@ -34,7 +34,9 @@ export const filterMapReduce: Workload<number[]> = {
   scale: { 'ix-async': 0.02, 'node-streams': 0.1, 'web-streams': 0.02, 'async-generator': 0.1 },
   impls: {
     sluice: (a) => () => Flow.from(a).pipe(filter(even), map(add1)).reduce(sum, 0),
+    'sluice-request-1024': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1024, sum),
     'sluice-request-128': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 128, sum),
+    'sluice-request-16': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 16, sum),
     'sluice-request-1': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1, sum),
     'sluice-for-await-256': (a) => () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
     'async-generator': (a) => () => reduceForAwait(evenPlusOne(a), sum),
@@ -86,4 +88,28 @@ export const filterMapReduce: Workload<number[]> = {
       }
     },
   },
+}
+
+const SWEPT = ['sluice', 'sluice-request-1024', 'sluice-request-128', 'sluice-request-16', 'sluice-request-1', 'sluice-for-await-256', 'rxjs', 'most', 'ix'] as const
+
+/**
+ * The headline on a smaller input, for the size sweep (1 and 1,000 elements: the cost of
+ * setting a pipeline up weighs more). Not in the default set: `--workloads filter-map-reduce-1k`.
+ */
+export function filterMapReduceOf(size: number, name: string): Workload<number[]> {
+  const impls: Workload<number[]>['impls'] = {}
+  for (const library of SWEPT) {
+    const make = filterMapReduce.impls[library]
+    if (make !== undefined) impls[library] = make
+  }
+  return {
+    ...filterMapReduce,
+    name,
+    description: `filter(even) → map(add1) → reduce(sum) over ${size.toLocaleString('en-US')} integer${size === 1 ? '' : 's'} (pipeline set-up included)`,
+    elements: (scale) => Math.max(1, Math.round(size * scale)),
+    input: (scale) => numbers(Math.max(1, Math.round(size * scale))),
+    scale: {},
+    impls,
+    optional: true,
+  }
 }
