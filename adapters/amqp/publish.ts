@@ -278,7 +278,8 @@ class Publisher implements PublishSink {
       ...message.properties,
       messageId: message.properties?.messageId ?? randomUUID(),
     }
-    properties.headers = injectTrace({ ...properties.headers })
+    const headers = injectTrace({ ...properties.headers })
+    if (Object.keys(headers).length > 0) properties.headers = headers
     return {
       seq: ++this.seq,
       exchange: this.config.exchange,

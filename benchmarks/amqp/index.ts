@@ -46,7 +46,7 @@ async function rawPublish(model: amqp.ChannelModel, queue: string, count: number
     const pump = (): void => {
       while (!paused && sent < count && sent - confirmed < window) {
         sent++
-        const ok = ch.sendToQueue(queue, BODY, { persistent: false }, (err: unknown) => {
+        const ok = ch.sendToQueue(queue, BODY, { persistent: false, messageId: 'bench' }, (err: unknown) => {
           if (err) return reject(err)
           if (++confirmed === count) resolve()
           else pump()
@@ -145,8 +145,11 @@ async function sluiceConsume(connection: AmqpConnection, queue: string, count: n
 
 export async function run(options: RunOptions): Promise<{ summary: string; rows: Row[]; url: string; node: string }> {
   const url = options.amqpUrl ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-  const repeats = options.quick ? 3 : 5
-  const size = (setting: number): number => (options.quick ? (setting === 1 ? 5_000 : 20_000) : setting === 1 ? 20_000 : 100_000)
+  const repeats = 3
+  const size = (setting: number): number => (options.quick ? (setting === 1 ? 5_000 : 20_000) : setting === 1 ? 10_000 : 50_000)
+  const progress = (row: Row): void => {
+    process.stderr.write(`amqp bench: ${row.kind} ${row.setting}: raw ${Math.round(row.raw)}/s, sluice ${Math.round(row.sluice)}/s (${(row.ratio * 100).toFixed(0)}%)\n`)
+  }
   const model = await amqp.connect(url)
   const connection = await connect(url, { name: 'sluice-bench' })
   const queue = `sluice-bench.${process.pid}`
@@ -165,6 +168,7 @@ export async function run(options: RunOptions): Promise<{ summary: string; rows:
         await admin.purgeQueue(queue)
       }
       rows.push({ kind: 'publish', setting: window, messages: count, raw: median(raw), sluice: median(ours), ratio: median(ours) / median(raw) })
+      progress(rows[rows.length - 1] as Row)
     }
     for (const prefetch of PREFETCHES) {
       const count = size(prefetch)
@@ -179,6 +183,7 @@ export async function run(options: RunOptions): Promise<{ summary: string; rows:
         await admin.purgeQueue(queue)
       }
       rows.push({ kind: 'consume', setting: prefetch, messages: count, raw: median(raw), sluice: median(ours), ratio: median(ours) / median(raw) })
+      progress(rows[rows.length - 1] as Row)
     }
   } finally {
     await admin.deleteQueue(queue).catch(() => undefined)

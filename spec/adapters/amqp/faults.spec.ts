@@ -123,7 +123,7 @@ describeBroker('amqp faults', () => {
     await consumer.done
   })
 
-  it('memory alarm: the sink stops requesting (bounded), the consumer keeps consuming; after restore every message is confirmed', async () => {
+  it('memory alarm: the sink stops requesting (bounded), confirm timers pause, the consumer keeps consuming; after restore every message is confirmed', async () => {
     const name = uniqueName('alarm')
     const maxInFlight = 50
     connection = await connect(AMQP_URL, { name, reconnect: { initialDelayMs: 50 }, topology: workQueue({ queue, deadLetter: false, durable: false }) })
@@ -131,7 +131,8 @@ describeBroker('amqp faults', () => {
     const pstats = new PublisherStats()
     const cstats = new ConsumerStats()
     const source = new Source(0)
-    const sink = publish(connection, { exchange: '', routingKey: queue, maxInFlight, stats: pstats })
+    // confirms stall for the whole alarm (longer than 1.5 s here): the timeout must be suspended, or done rejects
+    const sink = publish(connection, { exchange: '', routingKey: queue, maxInFlight, stats: pstats, confirmTimeoutMs: 1500, onNack: 'error' })
     let consumer: ReturnType<typeof collector> | null = null
     let consumedDuringAlarm = 0
     let worst = 0
@@ -144,7 +145,7 @@ describeBroker('amqp faults', () => {
       const sampler = setInterval(() => {
         worst = Math.max(worst, source.yielded - pstats.confirmed)
       }, 5)
-      await sleep(1000)
+      await sleep(2000)
       clearInterval(sampler)
       consumedDuringAlarm = cstats.acked - before
       expect(pstats.inFlight).toBeLessThanOrEqual(maxInFlight)
