@@ -1,6 +1,7 @@
 import { OVERFLOW_POLICIES, type OverflowPolicy } from './drops'
 import { oneOf, optional, optionError, positiveInt, positiveNumber } from './options'
-import { isScheduler, realTimeScheduler, type Scheduler } from './scheduler'
+import type { Scheduler } from './scheduler'
+import { schedulerOption } from './scheduler-option'
 
 export interface BoundedQueueOptions {
   /** Maximum number of queued elements; a positive integer. */
@@ -33,9 +34,6 @@ export function boundedQueueOptions(api: string, options: unknown): ResolvedQueu
   const capacity = positiveInt(api, 'capacity', o.capacity)
   const overflow = overflowPolicy(api, o.overflow)
   const ttlMs = optional<number | undefined>(o.ttlMs, undefined, (v) => positiveNumber(api, 'ttlMs', v))
-  const scheduler = optional<Scheduler>(o.scheduler, realTimeScheduler, (v) => {
-    if (isScheduler(v)) return v
-    throw optionError(api, 'scheduler', 'a Scheduler ({ now, schedule })', v)
-  })
+  const scheduler = schedulerOption(api, o.scheduler)
   return { capacity, overflow, ttlMs, scheduler }
 }

@@ -4,7 +4,8 @@ import { Flow } from '../lib/flow'
 import { func, object, optional, optionError, positiveInt, positiveNumber } from '../lib/options'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
 import { QueueDrainPipe } from '../lib/queue-drain-pipe'
-import { isScheduler, realTimeScheduler, type ScheduledTask, type Scheduler } from '../lib/scheduler'
+import type { ScheduledTask, Scheduler } from '../lib/scheduler'
+import { schedulerOption } from '../lib/scheduler-option'
 
 export interface BatchOptions<T> {
   /** Most elements per batch; a positive integer. Also the most elements held at once. */
@@ -57,10 +58,7 @@ export function batch<T>(options: BatchOptions<T>): Operator<T, T[]> {
   if ((weight === undefined) !== (maxWeight === undefined)) {
     throw optionError(api, weight === undefined ? 'weight' : 'maxWeight', 'given together with ' + (weight === undefined ? 'maxWeight' : 'weight'), undefined)
   }
-  const scheduler = optional<Scheduler>(o.scheduler, realTimeScheduler, (v) => {
-    if (isScheduler(v)) return v
-    throw optionError(api, 'scheduler', 'a Scheduler ({ now, schedule })', v)
-  })
+  const scheduler = schedulerOption(api, o.scheduler)
   const onDrop = optional<OnDrop<T> | undefined>(o.onDrop, undefined, (v) => func<OnDrop<T>>(api, 'onDrop', v))
   const config: Config<T> = { size, maxWaitMs, weight, maxWeight: maxWeight ?? Infinity, scheduler }
   return (source: Publisher<T>) =>

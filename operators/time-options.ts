@@ -1,6 +1,5 @@
 import { func, optional, optionError } from '../lib/options'
 import type { OnDrop } from '../lib/drops'
-import { isScheduler, realTimeScheduler, type Scheduler } from '../lib/scheduler'
 
 /**
  * Option checks shared by the time-based and resilience operators (sample, throttle,
@@ -8,13 +7,7 @@ import { isScheduler, realTimeScheduler, type Scheduler } from '../lib/scheduler
  * `lib/options.ts`: `sample: scheduler must be a Scheduler, got 5`.
  */
 
-/** `options.scheduler`, defaulting to `realTimeScheduler`. */
-export function schedulerOption(api: string, value: unknown): Scheduler {
-  return optional(value, realTimeScheduler, (v) => {
-    if (isScheduler(v)) return v
-    throw optionError(api, 'scheduler', 'a Scheduler ({ now, schedule })', v)
-  })
-}
+export { schedulerOption } from '../lib/scheduler-option'
 
 export function booleanOption(api: string, option: string, value: unknown, fallback: boolean): boolean {
   return optional(value, fallback, (v) => {
