@@ -6,6 +6,7 @@ import { reportUnhandled } from '../lib/hooks'
 import { positiveNumber } from '../lib/options'
 import type { Operator, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
+import { EMPTY, type Slot } from './slot'
 import { onDropOption, optionsObject, schedulerOption } from './time-options'
 
 export interface DebounceOptions<T> {
@@ -54,9 +55,6 @@ export function debounce<T>(quietMs: number, options?: DebounceOptions<T>): Oper
   const onDrop = onDropOption<T>('debounce', opts.onDrop)
   return (source) => new Flow<T>((subscriber) => source.subscribe(new DebounceSubscriber(subscriber, quiet, scheduler, new Drops(onDrop))))
 }
-
-type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
-const EMPTY: Slot<never> = { full: false }
 
 class DebounceSubscriber<T> extends DemandPipe<T, T> {
   /** Waiting for its quiet period. */

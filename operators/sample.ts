@@ -7,6 +7,7 @@ import { optionError, positiveNumber } from '../lib/options'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
 import { TRUSTED } from '../lib/trusted'
+import { EMPTY, type Slot } from './slot'
 import { booleanOption, onDropOption, optionsObject, schedulerOption } from './time-options'
 
 export interface SampleOptions<T> {
@@ -67,9 +68,6 @@ export function sample<T>(periodOrNotifier: number | Publisher<unknown>, options
   return (source) =>
     new Flow<T>((subscriber) => source.subscribe(new SampleSubscriber(subscriber, ticks, scheduler, emitLast, new Drops(onDrop))))
 }
-
-type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
-const EMPTY: Slot<never> = { full: false }
 
 class SampleSubscriber<T> extends DemandPipe<T, T> {
   private slot: Slot<T> = EMPTY

@@ -6,6 +6,7 @@ import { reportUnhandled } from '../lib/hooks'
 import { positiveNumber } from '../lib/options'
 import type { Operator, Subscriber, Subscription } from '../lib/protocol'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
+import { EMPTY, type Slot } from './slot'
 import { onDropOption, optionsObject, schedulerOption } from './time-options'
 
 export interface ThrottleFirstOptions<T> {
@@ -54,9 +55,6 @@ export function throttleFirst<T>(windowMs: number, options?: ThrottleFirstOption
   return (source) =>
     new Flow<T>((subscriber) => source.subscribe(new ThrottleFirstSubscriber(subscriber, window, scheduler, new Drops(onDrop))))
 }
-
-type Slot<T> = { readonly full: false } | { readonly full: true; readonly value: T }
-const EMPTY: Slot<never> = { full: false }
 
 class ThrottleFirstSubscriber<T> extends DemandPipe<T, T> {
   private held: Slot<T> = EMPTY
