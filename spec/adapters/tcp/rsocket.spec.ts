@@ -69,6 +69,29 @@ describe('rsocket over tcp', () => {
     })
   })
 
+  describe('when the server-side source emits more than it was asked', () => {
+    it('§1.1 the extra element never reaches the wire: the stream fails with ERROR[APPLICATION_ERROR]', async () => {
+      let cancelled = false
+      const greedy = new Flow<Uint8Array>((s) =>
+        s.onSubscribe({
+          request: (n) => {
+            for (let i = 0; i <= n; i++) s.onNext(bytes(`g${i}`)) // one more than requested
+          },
+          cancel: () => void (cancelled = true),
+        }),
+      )
+      const srv = await server({ port: 0 }, { stream: () => greedy })
+      const c = await client(srv.port)
+      const r = new Recorder<Uint8Array>(2)
+      c.requestStream('s').subscribe(r)
+      await r.until(() => r.terminated)
+      expect(r.values.map(text)).toEqual(['g0', 'g1'])
+      expect(r.error).toBeInstanceOf(RSocketError)
+      expect(String(r.error)).toMatch(/APPLICATION_ERROR\): §1\.1/)
+      expect(cancelled).toBe(true)
+    })
+  })
+
   describe('when the window is large and the requester does not read', () => {
     it('the server pulls its source only as far as the socket can flush', async () => {
       const src = countingSource(new Uint8Array(1024))
