@@ -1,10 +1,9 @@
-import { addCap, produced, replenishLimit, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { produced, replenishLimit } from '../lib/demand'
 import { ProtocolError } from '../lib/errors'
 import { Flow, type FlowInput } from '../lib/flow'
 import { func, object, optional, positiveInt } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
+import { FlatMapPipe } from './flat-map-pipe'
 import { InnerSubscriber, type InnerParent } from './inner-subscriber'
 
 export interface ConcatMapOptions {
@@ -47,77 +46,36 @@ export function concatMap<T, R>(fn: (value: T, index: number) => FlowInput<R>, o
     new Flow<R>((subscriber) => source.subscribe(new ConcatMapSubscriber(subscriber, project, prefetch)))
 }
 
-class ConcatMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, undefined> {
+/** One inner at a time: the running inner has been requested exactly the downstream's unmet demand (`requested`). */
+class ConcatMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<R, undefined> {
   private readonly queue: T[] = []
-  private readonly loop = new DrainLoop(() => this.drainOnce())
-  /** Downstream demand not yet met; the running inner has been requested exactly this much. */
-  private requested = 0
-  /** Requested from the outer source and not yet received. */
-  private outerOutstanding = 0
   private started = false
   private freed = 0
   private readonly limit: number
-  private index = 0
   private active: InnerSubscriber<R, undefined> | null = null
-  private outerDone = false
-  private failure: { error: unknown } | null = null
-  /** Cancelled by downstream, or a terminal signal was sent: nothing more happens. */
-  private terminated = false
 
   constructor(
     downstream: Subscriber<R>,
-    private readonly fn: (value: T, index: number) => FlowInput<R>,
+    fn: (value: T, index: number) => FlowInput<R>,
     private readonly prefetch: number,
   ) {
-    super(downstream)
+    super(downstream, fn)
     this.limit = replenishLimit(prefetch)
   }
 
   onNext(value: T): void {
-    if (this.outerDone || this.terminated) return
-    if (this.outerOutstanding === 0) {
-      this.setError(new ProtocolError('1.1', 'concatMap: the source emitted more elements than requested'))
-      return
-    }
-    this.outerOutstanding = produced(this.outerOutstanding, 1)
+    if (!this.acceptOuter('concatMap')) return
     this.queue.push(value)
     this.loop.drain()
   }
 
-  override onError(error: unknown): void {
-    if (this.outerDone || this.terminated) return
-    this.outerDone = true
-    this.setError(error)
-  }
-
-  override onComplete(): void {
-    if (this.outerDone || this.terminated) return
-    this.outerDone = true
-    this.loop.drain()
-  }
-
-  override request(n: number): void {
-    if (this.terminated) return
-    const invalid = validateRequest(n)
-    if (invalid !== null) {
-      this.setError(invalid)
-      return
-    }
-    this.requested = addCap(this.requested, n)
+  protected demanded(n: number): void {
     if (this.started) {
       this.active?.request(n)
       return
     }
     this.started = true
-    this.outerOutstanding = addCap(this.outerOutstanding, this.prefetch)
-    this.upstream.request(this.prefetch)
-  }
-
-  override cancel(): void {
-    if (this.terminated) return
-    this.terminated = true
-    this.cancelSources()
-    this.loop.drain()
+    this.requestOuter(this.prefetch)
   }
 
   innerSubscribed(inner: InnerSubscriber<R, undefined>): void {
@@ -146,65 +104,34 @@ class ConcatMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, und
     this.active = null
     if (++this.freed === this.limit) {
       this.freed = 0
-      if (!this.outerDone && !this.terminated && this.failure === null) {
-        this.outerOutstanding = addCap(this.outerOutstanding, this.limit)
-        this.upstream.request(this.limit)
-      }
+      if (!this.outerDone && !this.terminated && this.failure === null) this.requestOuter(this.limit)
     }
     this.loop.drain()
   }
 
-  private setError(error: unknown): void {
-    if (this.terminated || this.failure !== null) return
-    this.failure = { error }
-    this.cancelSources()
-    this.loop.drain()
-  }
-
-  private cancelSources(): void {
-    if (!this.outerDone) this.upstream.cancel()
-    this.outerDone = true
+  protected cancelInners(): void {
     const active = this.active
     this.active = null
     active?.cancel()
   }
 
-  private drainOnce(): void {
+  protected clear(): void {
+    this.queue.length = 0
+  }
+
+  protected get idle(): boolean {
+    return this.active === null && this.queue.length === 0
+  }
+
+  protected drainOnce(): void {
     for (;;) {
       if (this.checkTerminated()) return
       if (this.active !== null || this.queue.length === 0) return
-      const value = this.queue.shift() as T
-      let source: Flow<R>
-      try {
-        source = Flow.from(this.fn(value, this.index++))
-      } catch (error) {
-        this.setError(error)
-        continue
-      }
+      const source = this.project(this.queue.shift() as T)
+      if (source === null) continue
       const inner = new InnerSubscriber<R, undefined>(this, undefined)
       this.active = inner
       source.subscribe(inner)
     }
   }
-
-  /** The one place that decides termination; true when the loop must stop. */
-  private checkTerminated(): boolean {
-    if (this.terminated) {
-      this.queue.length = 0
-      return true
-    }
-    if (this.failure !== null) {
-      this.terminated = true
-      this.queue.length = 0
-      this.downstream.onError(this.failure.error)
-      return true
-    }
-    if (this.outerDone && this.active === null && this.queue.length === 0) {
-      this.terminated = true
-      this.downstream.onComplete()
-      return true
-    }
-    return false
-  }
 }
-

@@ -1,10 +1,9 @@
-import { addCap, produced, replenishLimit, validateRequest } from '../lib/demand'
-import { DrainLoop } from '../lib/drain'
+import { addCap, produced, replenishLimit } from '../lib/demand'
 import { ProtocolError } from '../lib/errors'
 import { Flow, type FlowInput } from '../lib/flow'
 import { func, object, optional, positiveInt, positiveIntOrInfinity } from '../lib/options'
-import { Pipe } from '../lib/pipe'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
+import { FlatMapPipe } from './flat-map-pipe'
 import { InnerSubscriber, type InnerParent } from './inner-subscriber'
 
 export interface MergeMapOptions {
@@ -60,82 +59,38 @@ export function mergeMap<T, R>(fn: (value: T, index: number) => FlowInput<R>, op
     new Flow<R>((subscriber) => source.subscribe(new MergeMapSubscriber(subscriber, project, concurrency, prefetch)))
 }
 
-class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, InnerState<R>> {
-  private readonly loop = new DrainLoop(() => this.drainOnce())
+class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<R, InnerState<R>> {
   private inners: Inner<R>[] = []
   private cursor = 0
   /** Inners that completed and are not yet removed (removed once their queue is empty). */
   private completed = 0
-  private requested = 0
-  private outerOutstanding = 0
   private started = false
-  private outerDone = false
-  private index = 0
-  private failure: { error: unknown } | null = null
-  private terminated = false
   private readonly limit: number
 
   constructor(
     downstream: Subscriber<R>,
-    private readonly fn: (value: T, index: number) => FlowInput<R>,
+    fn: (value: T, index: number) => FlowInput<R>,
     private readonly concurrency: number,
     private readonly prefetch: number,
   ) {
-    super(downstream)
+    super(downstream, fn)
     this.limit = replenishLimit(prefetch)
   }
 
   onNext(value: T): void {
-    if (this.outerDone || this.terminated || this.failure !== null) return
-    if (this.outerOutstanding === 0) {
-      this.setError(new ProtocolError('1.1', 'mergeMap: the source emitted more elements than requested'))
-      return
-    }
-    this.outerOutstanding = produced(this.outerOutstanding, 1)
-    let source: Flow<R>
-    try {
-      source = Flow.from(this.fn(value, this.index++))
-    } catch (error) {
-      this.setError(error)
-      return
-    }
+    if (!this.acceptOuter('mergeMap')) return
+    const source = this.project(value)
+    if (source === null) return
     const inner: Inner<R> = new InnerSubscriber(this, { queue: [], outstanding: 0, consumed: 0, done: false })
     this.inners.push(inner)
     source.subscribe(inner)
   }
 
-  override onError(error: unknown): void {
-    if (this.outerDone || this.terminated) return
-    this.outerDone = true
-    this.setError(error)
-  }
-
-  override onComplete(): void {
-    if (this.outerDone || this.terminated) return
-    this.outerDone = true
-    this.loop.drain()
-  }
-
-  override request(n: number): void {
-    if (this.terminated) return
-    const invalid = validateRequest(n)
-    if (invalid !== null) {
-      this.setError(invalid)
-      return
-    }
-    this.requested = addCap(this.requested, n)
+  protected demanded(): void {
     if (!this.started) {
       this.started = true
-      this.outerOutstanding = addCap(this.outerOutstanding, this.concurrency)
-      this.upstream.request(this.concurrency)
+      this.requestOuter(this.concurrency)
     }
-    this.loop.drain()
-  }
-
-  override cancel(): void {
-    if (this.terminated) return
-    this.terminated = true
-    this.cancelSources()
     this.loop.drain()
   }
 
@@ -170,20 +125,19 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
     this.loop.drain()
   }
 
-  private setError(error: unknown): void {
-    if (this.terminated || this.failure !== null) return
-    this.failure = { error }
-    this.cancelSources()
-    this.loop.drain()
-  }
-
-  private cancelSources(): void {
-    if (!this.outerDone) this.upstream.cancel()
-    this.outerDone = true
+  protected cancelInners(): void {
     for (const inner of this.inners) inner.cancel()
   }
 
-  private drainOnce(): void {
+  protected clear(): void {
+    this.inners = []
+  }
+
+  protected get idle(): boolean {
+    return this.inners.length === 0
+  }
+
+  protected drainOnce(): void {
     if (this.checkTerminated()) return
     while (this.requested > 0) {
       const inner = this.nextReady()
@@ -209,10 +163,7 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
     this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.length === 0))
     const freed = before - this.inners.length
     this.completed -= freed
-    if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) {
-      this.outerOutstanding = addCap(this.outerOutstanding, freed)
-      this.upstream.request(freed)
-    }
+    if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) this.requestOuter(freed)
   }
 
   /** The next inner with a queued element, round-robin from the last one served; null if none. */
@@ -228,25 +179,5 @@ class MergeMapSubscriber<T, R> extends Pipe<T, R> implements InnerParent<R, Inne
       }
     }
     return null
-  }
-
-  /** The one place that decides termination; true when the loop must stop. */
-  private checkTerminated(): boolean {
-    if (this.terminated) {
-      this.inners = []
-      return true
-    }
-    if (this.failure !== null) {
-      this.terminated = true
-      this.inners = []
-      this.downstream.onError(this.failure.error)
-      return true
-    }
-    if (this.outerDone && this.inners.length === 0) {
-      this.terminated = true
-      this.downstream.onComplete()
-      return true
-    }
-    return false
   }
 }
