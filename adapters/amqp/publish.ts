@@ -224,7 +224,8 @@ class Publisher implements PublishSink {
         this.restartDeadlines()
         this.loop.drain()
       },
-      failed: (error) => this.fail(error),
+      failed: (error) =>
+        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, this.unconfirmed(), error)),
     })
     this.ensureChannel()
   }
