@@ -16,6 +16,7 @@ const SIM_COLUMNS: Column<RunResult>[] = [
   { title: 'p99 ms', value: (r) => r.latency.p99, better: 'low' },
   { title: 'max ms', value: (r) => r.latency.max, better: 'low' },
   { title: 'drain ms', value: (r) => r.drainMs, better: 'low' },
+  { title: 'largest request', value: (r) => (r.requests.unbounded ? '∞' : r.requests.largest === 0 ? null : String(r.requests.largest)), better: 'none' },
   { title: 'drops by reason', value: (r) => reasons(r), better: 'none' },
   { title: 'outcome', value: (r) => shortOutcome(r), better: 'none' },
 ]

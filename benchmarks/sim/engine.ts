@@ -167,6 +167,7 @@ class Run {
   sourceSubscriber: Subscriber<Item> | null = null
   sourceCancelled = false
   sourceCompleted = false
+  private productionDone = false
   private readonly emitLoop = new DrainLoop(() => this.emitOnce())
   private readonly service: Prng
 
@@ -260,6 +261,7 @@ class Run {
       this.outstanding = producedDemand(this.outstanding, 1)
       this.move(item, State.Backlog, State.InStrategy)
       subscriber.onNext(item)
+      if (this.nInStrategy > this.peakBuffered) this.peakBuffered = this.nInStrategy
     }
     this.maybeComplete()
   }
@@ -268,8 +270,6 @@ class Run {
     this.productionDone = true
     this.maybeComplete()
   }
-
-  private productionDone = false
 
   private maybeComplete(): void {
     if (!this.productionDone || this.sourceCompleted || this.sourceCancelled || this.backlogSize > 0) return
@@ -304,7 +304,9 @@ class Run {
     if (to === State.InStrategy) this.nInStrategy++
     if (from === State.InService) this.nInService--
     if (to === State.InService) this.nInService++
-    if (this.nInStrategy > this.peakBuffered) this.peakBuffered = this.nInStrategy
+    // An arriving element counts from the moment the producer hands it over; the peak is
+    // taken once the strategy has had its say (see emitOnce), not in that instant.
+    if (to !== State.InStrategy && this.nInStrategy > this.peakBuffered) this.peakBuffered = this.nInStrategy
     this.checkDrained()
     return true
   }

@@ -44,6 +44,8 @@ describe('strategy simulator', () => {
           const r = runScenario(scenario, resolveStrategy(id), 7)
           expect({ id, produced: r.produced > 0 }).toEqual({ id, produced: true })
           expectConserved(r)
+          const capacity = /^buffer:[a-z-]+:(\d+)$/.exec(id)?.[1]
+          if (capacity !== undefined) expect({ id, peak: r.peakBuffered <= Number(capacity) }).toEqual({ id, peak: true })
         }
       })
     }
