@@ -20,7 +20,7 @@ export abstract class DemandPipe<I, O> extends Pipe<I, O> {
   /** One turn of the drain loop: emit what the demand allows, decide termination. */
   protected abstract drainOnce(): void
 
-  /** Releases timers and held elements; called once, before the flow ends by cancel or error. */
+  /** Releases timers and held elements (dropped: 'cancelled'); runs once, on cancel or before `onError` (a subclass may call it before completing). */
   protected cleanup(): void {}
 
   /** True once `request` and `cancel` are no-ops (§3.6, §3.7). */
