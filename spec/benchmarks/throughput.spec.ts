@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { BenchResults } from '../../benchmarks/reporting/index'
+
+/**
+ * The throughput runner end to end, as `npm run bench -- --throughput` runs it: the built CLI
+ * spawns one worker process per library, which loads mitata (an ES module) with `import()`.
+ * Only the plumbing is checked here (rows, checked results, ratios present) — never a timing.
+ */
+const CLI = join(__dirname, '..', '..', 'dist', 'benchmarks', 'cli.js')
+
+describe('throughput runner (--throughput)', () => {
+  it('measures each library in its own process against the loop and writes the rows to --json', () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`)
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-throughput-'))
+    try {
+      const out = join(dir, 'out.json')
+      const stdout = execFileSync(
+        process.execPath,
+        [CLI, '--throughput', '--quick', '--workloads', 'filter-map-reduce-1k,zip', '--libraries', 'sluice,most', '--json', out],
+        { encoding: 'utf8', timeout: 120_000 },
+      )
+      expect(stdout).toMatch(/filter-map-reduce-1k/)
+      const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults
+      expect(results.simulation).toBeNull()
+      const rows = results.throughput?.rows ?? []
+      const row = (library: string, workload: string) => rows.find((r) => r.library === library && r.workload === workload)
+      for (const library of ['sluice', 'most']) {
+        const r = row(library, 'filter-map-reduce-1k')
+        expect({ library, status: r?.status, note: r?.note }).toEqual({ library, status: 'ok', note: null })
+        expect(r?.ratio).toBeGreaterThan(0)
+        expect(r?.ratios.length).toBe(2)
+        expect(r?.loopNsPerElement).toBeGreaterThan(0)
+      }
+      expect(row('loop', 'filter-map-reduce-1k')?.ratio).toBe(1)
+      expect(row('sluice', 'zip')).toMatchObject({ status: 'missing', note: 'sluice has no zip operator' })
+      expect(row('most', 'zip')?.status).toBe('ok')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 150_000)
+})
