@@ -203,11 +203,11 @@ export async function closeConnectionsNamed(prefix: string, reason = 'sluice fau
   return closed
 }
 
-/** `stop_app` for `downMs`, then `start_app` — in `finally`, so the broker always comes back. */
-export async function withBrokerDown(downMs: number): Promise<void> {
+/** `stop_app` for at least `downMs` (and `during`), then `start_app` — in `finally`, so the broker always comes back. */
+export async function withBrokerDown(downMs: number, during?: () => Promise<void>): Promise<void> {
   await rabbitmqctl('stop_app')
   try {
-    await sleep(downMs)
+    await Promise.all([sleep(downMs), during?.()])
   } finally {
     await rabbitmqctl('start_app')
     await rabbitmqctl('await_startup').catch(() => undefined)

@@ -1,5 +1,6 @@
 import { Flow } from '../../../lib/flow'
-import { connect, consume, ConsumerStats, publish, PublisherStats, workQueue, type AmqpConnection, type OutgoingMessage } from '../../../adapters/amqp'
+import { AmqpConnectionError, AmqpPublishError, connect, consume, ConsumerStats, publish, PublisherStats, workQueue, type AmqpConnection, type Delivery, type OutgoingMessage } from '../../../adapters/amqp'
+import { TestPublisher, TestSubscriber } from '../../../lib/testing'
 import { AMQP_URL, closeConnectionsNamed, describeBroker, Raw, sleep, uniqueName, until, withBrokerDown, withMemoryAlarm } from './broker'
 
 jest.setTimeout(60_000)
@@ -162,5 +163,31 @@ describeBroker('amqp faults', () => {
     console.log(`[memory alarm] consumed ${consumedDuringAlarm} during the alarm; publisher held at most ${worst} (maxInFlight ${maxInFlight}); confirmed ${report.confirmed}`)
     await connection.close()
     await done
+  })
+
+  it('reconnection gives up after maxAttempts: the consumer errors, done rejects with every unconfirmed message', async () => {
+    connection = await connect(AMQP_URL, { name: uniqueName('giveup'), reconnect: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 2 } })
+    const full = await raw.queue(uniqueName('full'), { maxLength: 0, arguments: { 'x-overflow': 'reject-publish' } })
+    await raw.queue(queue)
+    const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
+    consume(connection, { queue }).subscribe(ts)
+    // a queue that nacks every publish, and a long retry backoff: the message stays unconfirmed
+    const source = new TestPublisher<OutgoingMessage>()
+    const pstats = new PublisherStats()
+    const sink = publish(connection, { exchange: '', routingKey: full, maxInFlight: 5, retryBackoff: { initialDelayMs: 60_000 }, stats: pstats })
+    source.subscribe(sink)
+    await until(() => source.requested === 5, 'request')
+    source.next({ content: 'held' })
+    await until(() => pstats.nacked === 1, 'the nack')
+    await raw.close() // the raw connection dies with the broker too
+    await withBrokerDown(1000, () => until(() => ts.terminated, 'the consumer gives up', 10_000))
+    raw = await Raw.open()
+    ts.assertError(AmqpConnectionError)
+    expect(String(ts.error)).toMatch(/gave up after 2 reconnection attempts/)
+    const error = (await sink.done.catch((e: unknown) => e)) as AmqpPublishError
+    expect(error).toBeInstanceOf(AmqpPublishError)
+    expect(error.unconfirmed).toEqual([{ content: 'held' }])
+    source.assertCancelled()
+    await raw.delete(full)
   })
 })
