@@ -1,4 +1,4 @@
-import { addCap, isUnbounded, isValidRequest, produced, validateRequest } from '../lib/demand'
+import { addCap, isUnbounded, isValidRequest, received, validateRequest } from '../lib/demand'
 import { TimeoutError } from '../lib/errors'
 import { Flow } from '../lib/flow'
 import { positiveNumber } from '../lib/options'
@@ -64,7 +64,7 @@ class TimeoutSubscriber<T> extends Pipe<T, T> {
     if (this.done) return
     this.received++
     this.stopClock()
-    this.requested = this.requested > 0 ? produced(this.requested, 1) : 0
+    this.requested = received(this.requested) ?? 0
     this.downstream.onNext(value)
     if (this.requested > 0) this.startClock()
   }
