@@ -37,18 +37,29 @@ class ArraySubscription<T> extends PullSubscription<T> {
       this.complete()
       return
     }
-    while (!this.terminated) {
+    // The RxJava drain idiom: emit up to the demand read into `r`, counting in `e`; a
+    // re-entrant request() only raises `this.requested`, which is re-read before settling.
+    let r = this.requested
+    let e = 0
+    for (;;) {
+      while (e !== r && i < length) {
+        if (this.terminated) return
+        subscriber.onNext(items[i++] as T)
+        e++
+      }
+      if (this.terminated) return
       if (i >= length) {
         this.index = i
         this.complete()
         return
       }
-      if (this.requested === 0) break
-      const value = items[i++] as T
-      this.index = i
-      this.requested = produced(this.requested, 1)
-      subscriber.onNext(value)
+      r = this.requested
+      if (e === r) {
+        this.index = i
+        r = this.requested = produced(r, e)
+        if (r === 0) return
+        e = 0
+      }
     }
-    this.index = i
   }
 }

@@ -34,15 +34,29 @@ class RangeSubscription extends PullSubscription<number> {
       this.complete()
       return
     }
-    while (!this.terminated) {
-      if (this.next >= end) {
+    // The drain idiom of ArraySubscription: emit up to `r`, count in `e`, settle after.
+    let i = this.next
+    let r = this.requested
+    let e = 0
+    for (;;) {
+      while (e !== r && i < end) {
+        if (this.terminated) return
+        subscriber.onNext(i++)
+        e++
+      }
+      if (this.terminated) return
+      if (i >= end) {
+        this.next = i
         this.complete()
         return
       }
-      if (this.requested === 0) return
-      const value = this.next++
-      this.requested = produced(this.requested, 1)
-      subscriber.onNext(value)
+      r = this.requested
+      if (e === r) {
+        this.next = i
+        r = this.requested = produced(r, e)
+        if (r === 0) return
+        e = 0
+      }
     }
   }
 }
