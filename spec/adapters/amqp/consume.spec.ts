@@ -1,4 +1,5 @@
 import { Drops } from '../../../lib/drops'
+import { latest } from '../../../operators/latest'
 import { TestSubscriber } from '../../../lib/testing'
 import { AmqpChannelError, connect, consume, ConsumerStats, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
 import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, unackedOnChannels, until } from './broker'
@@ -158,6 +159,32 @@ describeBroker('amqp consume', () => {
       new Drops<Delivery>(undefined).drop(ts.values[0]!, 'expired')
       await until(async () => (await raw.depth(dlq)) === 1, 'dead-lettered')
       expect(await raw.depth(q)).toBe(0)
+      ts.cancel()
+    })
+  })
+
+  describe('when a real lossy operator (latest) conflates deliveries', () => {
+    it('every conflated delivery is dead-lettered: processed + dead-lettered = published, none lost', async () => {
+      const dlq = await raw.queue(uniqueName('dlq'))
+      queues.push(dlq)
+      const q = await queue(200, { deadLetterExchange: '', deadLetterRoutingKey: dlq })
+      const stats = new ConsumerStats()
+      const processed: string[] = []
+      const ts = new TestSubscriber<Delivery>({
+        initialRequest: 1,
+        onNext: (d, sub) => {
+          processed.push(d.text())
+          setTimeout(() => {
+            d.ack()
+            sub.request(1)
+          }, 5) // slow: most deliveries are replaced while it works
+        },
+      })
+      consume(connection, { queue: q, prefetch: 20, nack: 'dead-letter', stats }).pipe(latest()).subscribe(ts)
+      await until(async () => processed.length + (await raw.depth(dlq)) === 200 && (await raw.depth(q)) === 0, 'all 200 accounted for', 20_000)
+      expect(processed.length).toBeGreaterThan(0)
+      expect(await raw.depth(dlq)).toBe(200 - processed.length)
+      expect(stats.nacked).toBe(200 - processed.length)
       ts.cancel()
     })
   })
