@@ -29,7 +29,11 @@ export interface PublishOptions {
   route?: (message: OutgoingMessage) => string
   /** Unconfirmed messages at most (the confirm window). Default 256. */
   maxInFlight?: number
-  /** Stop requesting while this many content bytes are unconfirmed (soft: one request batch may exceed it). Default unlimited. */
+  /**
+   * Unconfirmed content bytes at most, estimated: requests are sized by the average message
+   * seen so far (one at a time at first), so one message larger than average may exceed it.
+   * Default unlimited.
+   */
   maxInFlightBytes?: number
   /** A message without a confirm after this long (not counting blocked time) counts as nacked. Default 30 000 ms; 0 disables. */
   confirmTimeoutMs?: number
@@ -175,6 +179,8 @@ class Publisher implements PublishSink {
   private readonly entries = new Map<number, Entry>()
   private waiting: Entry[] = []
   private inFlightBytes = 0
+  private seenBytes = 0
+  private seenMessages = 0
   private channel: PublishChannel | null = null
   private channels = 0
   private opening = false
@@ -183,6 +189,7 @@ class Publisher implements PublishSink {
   private stopped = false
   private duplicatesPossible = false
   private sweep: ScheduledTask | null = null
+  private readonly retries = new Set<ScheduledTask>()
   private idleWaiters: (() => void)[] = []
   private readonly loop = new DrainLoop(() => this.replenish())
   private unlisten: () => void = () => undefined
@@ -242,10 +249,13 @@ class Publisher implements PublishSink {
     }
     this.entries.set(entry.seq, entry)
     this.inFlightBytes += entry.content.length
+    this.seenBytes += entry.content.length
+    this.seenMessages++
     const stats = this.stats
     stats.inFlight = this.entries.size
     if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight
     this.send(entry)
+    if (this.requested === 0) this.loop.drain() // a byte cap requests a few at a time
   }
 
   onError(error: unknown): void {
@@ -356,9 +366,11 @@ class Publisher implements PublishSink {
     entry.state = 'retry-wait'
     entry.token++
     const delay = backoffDelay(this.config.retryBackoff, entry.retries)
-    this.connection.scheduler.schedule(() => {
+    const task = this.connection.scheduler.schedule(() => {
+      this.retries.delete(task)
       if (this.entries.get(entry.seq) === entry && entry.state === 'retry-wait') this.send(entry)
     }, delay)
+    this.retries.add(task)
   }
 
   private afterSettle(): void {
@@ -373,11 +385,19 @@ class Publisher implements PublishSink {
     if (upstream === null || this.phase.kind !== 'running' || this.stopped) return
     const channel = this.channel
     if (channel === null || !channel.alive || this.paused || this.connection.publishLink.blocked) return
-    if (this.inFlightBytes >= this.config.maxInFlightBytes) return
-    const want = this.config.maxInFlight - this.entries.size - this.requested
+    let want = this.config.maxInFlight - this.entries.size - this.requested
     if (want <= 0) return
-    // batch requests (a quarter of the window) unless nothing is pending that would call us again
-    if (want < this.config.requestBatch && this.requested + this.entries.size > 0) return
+    if (this.config.maxInFlightBytes !== Infinity) {
+      // under a byte cap: request what fits at the average size seen so far (one at first)
+      const average = this.seenMessages === 0 ? 0 : this.seenBytes / this.seenMessages
+      const room = this.config.maxInFlightBytes - this.inFlightBytes - this.requested * average
+      const fits = average === 0 ? (this.requested === 0 ? 1 : 0) : Math.floor(room / average)
+      if (fits <= 0) return
+      want = Math.min(want, fits)
+    } else if (want < this.config.requestBatch && this.requested + this.entries.size > 0) {
+      // batch requests (a quarter of the window) unless nothing is pending that would call us again
+      return
+    }
     this.requested = addCap(this.requested, want)
     if (isValidRequest(want)) upstream.request(want)
   }
@@ -530,6 +550,8 @@ class Publisher implements PublishSink {
   private terminate(): void {
     this.phase = { kind: 'finished' }
     this.cancelSweep()
+    for (const task of this.retries) task.cancel()
+    this.retries.clear()
     this.unlisten()
     this.unregister()
     const channel = this.channel

@@ -103,6 +103,26 @@ describeBroker('amqp publish', () => {
     })
   })
 
+  describe('with maxInFlightBytes', () => {
+    it('sizes requests by the average message so unconfirmed bytes stay under the cap', async () => {
+      // a queue that nacks everything, and a long retry backoff: nothing is ever confirmed
+      const q = await queue({ maxLength: 0, arguments: { 'x-overflow': 'reject-publish' } })
+      const source = new TestPublisher<OutgoingMessage>()
+      const stats = new PublisherStats()
+      const sink = publish(connection, { exchange: '', routingKey: q, maxInFlight: 100, maxInFlightBytes: 1000, retryBackoff: { initialDelayMs: 60_000 }, stats })
+      source.subscribe(sink)
+      const body = 'x'.repeat(400)
+      for (let i = 0; i < 10; i++) {
+        await until(() => source.requested > 0 || source.requestedTotal >= 2, 'a request')
+        if (source.requested === 0) break
+        source.next({ content: body })
+      }
+      await sleep(200)
+      expect(source.requestedTotal).toBe(2) // 400 + 400 ≤ 1000; a third would exceed it
+      expect(stats.inFlight).toBe(2)
+    })
+  })
+
   describe('when the broker nacks (x-max-length with reject-publish)', () => {
     it("onNack: 'error' rejects done with the unconfirmed messages and cancels upstream", async () => {
       const q = await queue({ maxLength: 5, arguments: { 'x-overflow': 'reject-publish' } })
