@@ -1,7 +1,8 @@
 import { Flow } from '../../../lib/flow'
 import { AmqpConnectionError, AmqpPublishError, connect, consume, ConsumerStats, publish, PublisherStats, workQueue, type AmqpConnection, type Delivery, type OutgoingMessage } from '../../../adapters/amqp'
 import { TestPublisher, TestSubscriber } from '../../../lib/testing'
-import { AMQP_URL, closeConnectionsNamed, describeBroker, Raw, sleep, uniqueName, until, withBrokerDown, withMemoryAlarm } from './broker'
+import { AMQP_URL, closeConnectionsNamed, describeBroker, rabbitmqctl, Raw, sleep, uniqueName, until, withBrokerDown, withMemoryAlarm } from './broker'
+import { AmqpChannelError } from '../../../adapters/amqp'
 
 jest.setTimeout(60_000)
 
@@ -189,5 +190,23 @@ describeBroker('amqp faults', () => {
     expect(error.unconfirmed).toEqual([{ content: 'held' }])
     source.assertCancelled()
     await raw.delete(full)
+  })
+
+  it('consumer_timeout: a delivery held too long closes the channel (406) → the flow fails with AmqpChannelError, the message is requeued', async () => {
+    connection = await connect(AMQP_URL, { name: uniqueName('ctimeout') })
+    await raw.queue(queue)
+    await raw.fill(queue, 1)
+    await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1000), application:set_env(rabbit, channel_tick_interval, 300).')
+    try {
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 1 }) // never acks
+      consume(connection, { queue, prefetch: 1 }).subscribe(ts)
+      await ts.awaitTerminal(20_000)
+      ts.assertError(AmqpChannelError)
+      expect((ts.error as AmqpChannelError).replyCode).toBe(406)
+      ts.values[0]!.ack() // stale: a no-op
+      await until(async () => (await raw.depth(queue)) === 1, 'requeued')
+    } finally {
+      await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).')
+    }
   })
 })
