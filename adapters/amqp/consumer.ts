@@ -1,0 +1,480 @@
+import type * as amqp from 'amqplib'
+import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
+import { DrainLoop } from '../../lib/drain'
+import type { Subscriber, Subscription } from '../../lib/protocol'
+import type { ScheduledTask } from '../../lib/scheduler'
+import { AckTracker, type Outcome } from './acks'
+import type { AmqpConnection } from './connection'
+import { Delivery, type DeliveryOwner } from './delivery'
+import { AmqpChannelError } from './errors'
+import type { ConsumerStats } from './stats'
+
+/**
+ * The per-subscription state machine behind `consume()` (see consume.ts for the contract):
+ * one channel generation at a time, a buffer bounded by the prefetch window, coalesced acks
+ * through `AckTracker`, cancel/stop/fail paths, and the optional dynamic window.
+ */
+
+interface Generation {
+  readonly id: number
+  readonly channel: amqp.Channel
+  readonly tracker: AckTracker
+  consumerTag: string | null
+  alive: boolean
+  error: unknown
+  /** Emitted to the application and not settled yet. */
+  held: number
+  flushTask: ScheduledTask | null
+}
+
+export interface ConsumerConfig {
+  readonly queue: string
+  readonly prefetch: number
+  readonly window: { readonly min: number; readonly max: number } | null
+  readonly ackOnEmit: boolean
+  readonly requeueOnNack: boolean
+  /** null: ⌈W/4⌉ of the current window */
+  readonly ackBatch: number | null
+  readonly consumeOptions: amqp.Options.Consume
+  readonly stats: ConsumerStats
+}
+
+export class ConsumerSubscription implements Subscription, DeliveryOwner {
+  private requested = 0
+  private buffer: Delivery[] = []
+  private head = 0
+  private done = false
+  private serverCancelled = false
+  private gen: Generation | null = null
+  private generations = 0
+  private opening = false
+  private idleWaiters: (() => void)[] = []
+  private readonly loop = new DrainLoop(() => this.drainOnce())
+  private unlisten: () => void = () => undefined
+  private unregister: () => void = () => undefined
+  readonly requeueOnNack: boolean
+  /** The current window W (fixed, or moving within `config.window`). */
+  private prefetch: number
+  private ackBatch: number
+  private reconsuming = false
+  /** Dynamic window: observations since the last decision. */
+  private observed = 0
+  private windowLimited = 0
+  private idleBuffered = 0
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly config: ConsumerConfig,
+    private readonly subscriber: Subscriber<Delivery>,
+  ) {
+    this.requeueOnNack = config.requeueOnNack
+    this.prefetch = config.prefetch
+    this.ackBatch = config.ackBatch ?? Math.ceil(config.prefetch / 4)
+  }
+
+  start(): void {
+    this.unregister = this.connection.register({ stop: () => this.stop(), idle: () => this.idle() })
+    this.unlisten = this.connection.consumeLink.listen({
+      up: () => this.ensureOpen(),
+      down: () => undefined,
+      failed: (error) => this.fail(error),
+    })
+    this.subscriber.onSubscribe(this)
+    this.ensureOpen()
+  }
+
+  // ── Subscription ───────────────────────────────────────────────────────
+
+  request(n: number): void {
+    if (this.done) return
+    if (!isValidRequest(n)) {
+      this.fail(validateRequest(n))
+      return
+    }
+    this.requested = addCap(this.requested, n)
+    this.loop.drain()
+  }
+
+  cancel(): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+  }
+
+  // ── DeliveryOwner ──────────────────────────────────────────────────────
+
+  settle(delivery: Delivery, outcome: Outcome): void {
+    const gen = this.gen
+    const stats = this.config.stats
+    if (gen === null || gen.id !== delivery.generation || !gen.alive) {
+      stats.stale++
+      return
+    }
+    gen.held--
+    this.settleOn(gen, delivery.deliveryTag, outcome)
+    if (this.done) this.checkIdle()
+  }
+
+  private settleOn(gen: Generation, tag: number, outcome: Outcome): void {
+    const stats = this.config.stats
+    try {
+      if (!gen.tracker.settle(tag, outcome)) return
+    } catch {
+      return // the channel closed under us: the broker requeues it
+    }
+    if (outcome.kind === 'nack') {
+      stats.nacked++
+      stats.unackedAtBroker--
+    } else {
+      stats.acked++
+    }
+    if (this.waitingRoom !== null) {
+      this.flush(gen)
+      this.retryRoom()
+    } else if (gen.tracker.pendingAcks >= this.ackBatch) this.flush(gen)
+    else if (gen.flushTask === null && gen.tracker.pendingAcks > 0) {
+      gen.flushTask = this.connection.scheduler.schedule(() => {
+        gen.flushTask = null
+        this.flush(gen)
+      }, 0)
+    }
+  }
+
+  private flush(gen: Generation): void {
+    if (gen.flushTask !== null) {
+      gen.flushTask.cancel()
+      gen.flushTask = null
+    }
+    if (!gen.alive) return
+    const pending = gen.tracker.pendingAcks
+    try {
+      gen.tracker.flush()
+    } catch {
+      return
+    }
+    this.config.stats.unackedAtBroker -= pending
+  }
+
+  // ── emission ───────────────────────────────────────────────────────────
+
+  private drainOnce(): void {
+    const stats = this.config.stats
+    while (!this.done && this.requested > 0 && this.head < this.buffer.length) {
+      const delivery = this.buffer[this.head] as Delivery
+      this.head++
+      stats.buffered--
+      this.requested = produced(this.requested, 1)
+      stats.emitted++
+      if (this.gen !== null && this.gen.id === delivery.generation) this.gen.held++
+      if (this.config.ackOnEmit) delivery.ack()
+      this.subscriber.onNext(delivery)
+    }
+    if (this.head > 64 && this.head * 2 >= this.buffer.length) {
+      this.buffer = this.buffer.slice(this.head)
+      this.head = 0
+    }
+    if (!this.done && this.serverCancelled && this.head >= this.buffer.length) {
+      this.done = true
+      this.finish()
+      this.subscriber.onComplete()
+    }
+  }
+
+  private onMessage(gen: Generation, message: amqp.ConsumeMessage | null): void {
+    if (gen !== this.gen || !gen.alive) return
+    if (message === null) {
+      // basic.cancel from the server (queue deleted): emit what is buffered, then complete
+      gen.consumerTag = null
+      this.serverCancelled = true
+      this.loop.drain()
+      return
+    }
+    const stats = this.config.stats
+    stats.delivered++
+    stats.unackedAtBroker++
+    if (stats.unackedAtBroker > stats.maxUnackedAtBroker) stats.maxUnackedAtBroker = stats.unackedAtBroker
+    if (this.done) {
+      // arrived between our basic.cancel and its cancel-ok
+      stats.requeued++
+      this.settleOn(gen, message.fields.deliveryTag, { kind: 'nack', requeue: true })
+      return
+    }
+    this.buffer.push(new Delivery(message, gen.id, this))
+    stats.buffered++
+    if (stats.buffered > stats.maxBuffered) stats.maxBuffered = stats.buffered
+    this.loop.drain()
+    if (this.config.window !== null) this.observe(gen)
+  }
+
+  // ── dynamic window ─────────────────────────────────────────────────────
+
+  /**
+   * One observation per delivery; a decision every max(4, W/2) of them. Grow (×2) when, in
+   * at least ¼ of them, downstream was waiting (requested > 0, buffer empty) with the W
+   * slots unacknowledged (but for acks held back by coalescing); shrink (÷2) when, in at least ¾, deliveries sat buffered with
+   * nothing requested (downstream slower than the broker).
+   */
+  private observe(gen: Generation): void {
+    const window = this.config.window
+    if (window === null || this.done || this.reconsuming || !gen.alive || gen.consumerTag === null) return
+    this.observed++
+    const buffered = this.buffer.length - this.head
+    // "full" allows for the acks held back by coalescing (up to ackBatch − 1)
+    const full = this.config.stats.unackedAtBroker > this.prefetch - Math.min(this.ackBatch, this.prefetch)
+    if (this.requested > 0 && buffered === 0 && full) this.windowLimited++
+    if (this.requested === 0 && buffered > 0) this.idleBuffered++
+    // half a window per decision: a downstream that stops requesting meets a whole window of arrivals
+    if (this.observed < Math.max(4, this.prefetch >> 1)) return
+    const grow = this.windowLimited * 4 >= this.observed && this.prefetch < window.max
+    const shrink = !grow && this.idleBuffered * 4 >= this.observed * 3 && this.prefetch > window.min
+    this.observed = 0
+    this.windowLimited = 0
+    this.idleBuffered = 0
+    if (grow) this.reconsume(gen, Math.min(window.max, this.prefetch * 2))
+    else if (shrink) this.reconsume(gen, Math.max(window.min, this.prefetch >> 1))
+  }
+
+  /** basic.cancel, then basic.qos + basic.consume with the new window on the same channel. */
+  private reconsume(gen: Generation, target: number): void {
+    const tag = gen.consumerTag
+    if (tag === null) return
+    gen.consumerTag = null
+    this.reconsuming = true
+    this.flush(gen)
+    gen.channel.cancel(tag).then(
+      () => this.resume(gen, target),
+      () => {
+        this.reconsuming = false
+        this.checkIdle()
+      },
+    )
+  }
+
+  private waitingRoom: (() => void) | null = null
+
+  private retryRoom(): void {
+    const waiting = this.waitingRoom
+    if (waiting === null) return
+    this.waitingRoom = null
+    waiting()
+  }
+
+  private resume(gen: Generation, target: number): void {
+    const window = this.config.window
+    if (window === null || !gen.alive || gen !== this.gen) {
+      this.reconsuming = false
+      return
+    }
+    if (this.done) {
+      this.reconsuming = false
+      this.requeueBuffered(gen)
+      this.checkIdle()
+      return
+    }
+    // the old consumer's deliveries still count: never more than max unacknowledged in
+    // total, so wait (settlements call back here) until the new window fits beside them
+    this.flush(gen)
+    const room = window.max - this.config.stats.unackedAtBroker
+    if (room < target) {
+      if (this.waitingRoom === null) {
+        this.waitingRoom = () => this.resume(gen, target)
+        this.connection.scheduler.schedule(() => this.retryRoom(), 50)
+      }
+      return
+    }
+    this.waitingRoom = null
+    const prefetch = target
+    gen.channel
+      .prefetch(prefetch, false)
+      .then(() => gen.channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions))
+      .then(
+        (ok) => {
+          this.reconsuming = false
+          gen.consumerTag = ok.consumerTag
+          this.prefetch = prefetch
+          if (this.config.ackBatch === null) this.ackBatch = Math.ceil(prefetch / 4)
+          this.config.stats.prefetch = prefetch
+          this.config.stats.windowChanges++
+          if (this.done) this.stopConsuming()
+        },
+        () => {
+          this.reconsuming = false // the channel closed: channelClosed() takes over
+        },
+      )
+  }
+
+  // ── channel lifecycle ──────────────────────────────────────────────────
+
+  private ensureOpen(): void {
+    if (this.done || this.opening || (this.gen !== null && this.gen.alive)) return
+    const model = this.connection.consumeLink.model
+    if (model === null) return // the link calls `up` when it is back
+    this.opening = true
+    this.open(model).then(
+      () => {
+        this.opening = false
+      },
+      () => {
+        this.opening = false
+        // a channel error was handled by `channelClosed`; a lost connection waits for `up`
+        if (!this.done && this.connection.consumeLink.model !== model) return
+        if (!this.done && (this.gen === null || !this.gen.alive)) {
+          this.connection.scheduler.schedule(() => this.ensureOpen(), 100)
+        }
+      },
+    )
+  }
+
+  private async open(model: amqp.ChannelModel): Promise<void> {
+    const channel = await model.createChannel()
+    const gen: Generation = {
+      id: ++this.generations,
+      channel,
+      tracker: new AckTracker(portOf(channel)),
+      consumerTag: null,
+      alive: true,
+      error: undefined,
+      held: 0,
+      flushTask: null,
+    }
+    channel.on('error', (error: unknown) => {
+      gen.error = error
+    })
+    channel.on('close', () => this.channelClosed(gen))
+    this.gen = gen
+    this.config.stats.channels++
+    this.config.stats.prefetch = this.prefetch
+    if (this.done) {
+      await channel.close().catch(() => undefined)
+      return
+    }
+    await channel.prefetch(this.prefetch, false)
+    const ok = await channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions)
+    gen.consumerTag = ok.consumerTag
+    if (this.done) this.stopConsuming()
+  }
+
+  private channelClosed(gen: Generation): void {
+    if (!gen.alive) return
+    gen.alive = false
+    if (gen.flushTask !== null) gen.flushTask.cancel()
+    gen.flushTask = null
+    if (gen !== this.gen) return
+    // its deliveries are requeued by the broker: drop them from the buffer, settle = no-op
+    const stats = this.config.stats
+    stats.buffered -= this.buffer.length - this.head
+    stats.unackedAtBroker = 0
+    this.buffer = []
+    this.head = 0
+    if (this.done) {
+      this.checkIdle()
+      return
+    }
+    if (gen.error !== undefined) {
+      this.fail(new AmqpChannelError(`amqp.consume from queue ${JSON.stringify(this.config.queue)}`, gen.error))
+      return
+    }
+    // connection lost (or the channel closed quietly): resume when the link is up again
+    this.connection.scheduler.schedule(() => this.ensureOpen(), 0)
+  }
+
+  // ── termination ────────────────────────────────────────────────────────
+
+  /** Graceful stop from `connection.close()`: complete downstream, keep settling what it holds. */
+  private stop(): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+    this.subscriber.onComplete()
+  }
+
+  private fail(error: unknown): void {
+    if (this.done) return
+    this.done = true
+    this.stopConsuming()
+    this.subscriber.onError(error)
+  }
+
+  private finish(): void {
+    this.unlisten()
+    this.unregister()
+    this.checkIdle()
+  }
+
+  /** basic.cancel, then requeue the buffered deliveries; the channel closes once nothing is held. */
+  private stopConsuming(): void {
+    this.unlisten()
+    const gen = this.gen
+    if (gen === null || !gen.alive || gen.consumerTag === null) {
+      // not consuming yet (open() finishes the job) or the channel is gone
+      if (gen === null || !gen.alive) this.finish()
+      return
+    }
+    const tag = gen.consumerTag
+    gen.consumerTag = null
+    gen.channel.cancel(tag).then(
+      () => {
+        this.requeueBuffered(gen)
+        this.checkIdle()
+      },
+      () => this.checkIdle(),
+    )
+  }
+
+  private requeueBuffered(gen: Generation): void {
+    const stats = this.config.stats
+    for (let i = this.head; i < this.buffer.length; i++) {
+      const delivery = this.buffer[i] as Delivery
+      if (delivery.generation !== gen.id || !gen.alive) continue
+      stats.requeued++
+      this.settleOn(gen, delivery.deliveryTag, { kind: 'nack', requeue: true })
+    }
+    stats.buffered -= this.buffer.length - this.head
+    this.buffer = []
+    this.head = 0
+  }
+
+  private checkIdle(): void {
+    const gen = this.gen
+    if (gen !== null && gen.alive) {
+      if (gen.consumerTag !== null || gen.held > 0 || this.opening || this.reconsuming) return
+      if (this.head < this.buffer.length && !this.serverCancelled) return
+      this.flush(gen)
+      gen.alive = false
+      // idle only after close-ok: the broker drops acks still queued in a channel when the
+      // connection closes under it (they would be requeued and delivered again)
+      gen.channel.close().then(
+        () => this.wakeIdle(),
+        () => this.wakeIdle(),
+      )
+      return
+    }
+    this.wakeIdle()
+  }
+
+  private closed = false
+
+  private wakeIdle(): void {
+    this.closed = true
+    this.unregister()
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.closed) return resolve()
+      this.idleWaiters.push(resolve)
+      if (this.done) this.checkIdle()
+    })
+  }
+}
+
+function portOf(channel: amqp.Channel): { ack(tag: number, multiple: boolean): void; nack(tag: number, multiple: boolean, requeue: boolean): void } {
+  const message = (tag: number): amqp.Message => ({ fields: { deliveryTag: tag } }) as unknown as amqp.Message
+  return {
+    ack: (tag, multiple) => channel.ack(message(tag), multiple),
+    nack: (tag, multiple, requeue) => channel.nack(message(tag), multiple, requeue),
+  }
+}

@@ -1,0 +1,481 @@
+import { randomUUID } from 'node:crypto'
+import type * as amqp from 'amqplib'
+import { addCap, isValidRequest } from '../../lib/demand'
+import { DrainLoop } from '../../lib/drain'
+import { reportUnhandled } from '../../lib/hooks'
+import type { Subscription } from '../../lib/protocol'
+import type { ScheduledTask } from '../../lib/scheduler'
+import { TRUSTED } from '../../lib/trusted'
+import { backoffDelay, type backoffPolicy } from './backoff'
+import type { AmqpConnection } from './connection'
+import { AmqpPublishError } from './errors'
+import type { OutgoingMessage, PublishReport, PublishSink } from './publish'
+import type { PublisherStats } from './stats'
+import { injectTrace } from './tracing'
+
+/**
+ * The state machine behind `publish()` (see publish.ts for the contract): entries keyed by
+ * sequence number until confirmed, the request rule (window, bytes, write buffer, blocked,
+ * channel), confirm timeouts, retries, republish after reconnect, and termination.
+ */
+
+interface Entry {
+  readonly seq: number
+  readonly exchange: string
+  readonly routingKey: string
+  readonly content: Buffer
+  readonly properties: amqp.Options.Publish
+  readonly original: OutgoingMessage
+  /** Bumped on every send; a confirm for an older send is ignored. */
+  token: number
+  state: 'queued' | 'sent' | 'retry-wait'
+  retries: number
+  deadline: number
+  channel: number
+}
+
+interface PublishChannel {
+  readonly id: number
+  readonly channel: amqp.ConfirmChannel
+  alive: boolean
+  error: unknown
+}
+
+export interface PublisherConfig {
+  readonly exchange: string
+  readonly routingKey: string
+  readonly route: ((m: OutgoingMessage) => string) | undefined
+  readonly maxInFlight: number
+  /** Requests are made in batches of at least this (a quarter of maxInFlight). */
+  requestBatch: number
+  readonly maxInFlightBytes: number
+  readonly confirmTimeoutMs: number
+  readonly retryOnNack: boolean
+  readonly maxRetries: number
+  readonly retryBackoff: ReturnType<typeof backoffPolicy>
+  readonly highWaterMark: number | undefined
+  readonly persistent: boolean
+  readonly stats: PublisherStats
+}
+
+type Phase = { kind: 'running' } | { kind: 'completing'; error: unknown; completed: boolean } | { kind: 'finished' }
+
+export class Publisher implements PublishSink {
+  readonly [TRUSTED] = true as const
+  readonly done: Promise<PublishReport>
+  readonly stats: PublisherStats
+  private resolveDone: (report: PublishReport) => void = () => undefined
+  private rejectDone: (error: unknown) => void = () => undefined
+  private upstream: Subscription | null = null
+  private requested = 0
+  private seq = 0
+  private readonly entries = new Map<number, Entry>()
+  private waiting: Entry[] = []
+  private inFlightBytes = 0
+  private seenBytes = 0
+  private seenMessages = 0
+  private channel: PublishChannel | null = null
+  private channels = 0
+  private opening = false
+  private paused = false
+  private phase: Phase = { kind: 'running' }
+  private stopped = false
+  private duplicatesPossible = false
+  private sweep: ScheduledTask | null = null
+  private readonly retries = new Set<ScheduledTask>()
+  private idleWaiters: (() => void)[] = []
+  private readonly loop = new DrainLoop(() => this.replenish())
+  private unlisten: () => void = () => undefined
+  private unregister: () => void = () => undefined
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly config: PublisherConfig,
+  ) {
+    this.stats = config.stats
+    this.done = new Promise<PublishReport>((resolve, reject) => {
+      this.resolveDone = resolve
+      this.rejectDone = reject
+    })
+    this.done.catch(() => undefined) // the caller decides whether to await it
+  }
+
+  // ── Subscriber ─────────────────────────────────────────────────────────
+
+  onSubscribe(subscription: Subscription): void {
+    if (this.upstream !== null || this.phase.kind !== 'running') {
+      subscription.cancel()
+      return
+    }
+    this.upstream = subscription
+    const link = this.connection.publishLink
+    if (this.connection.closed || link.state.kind === 'closed') {
+      this.fail(link.state.kind === 'closed' ? link.state.error : new Error('amqp.publish: the connection is closed'))
+      return
+    }
+    this.unregister = this.connection.register({ stop: () => this.stop(), idle: () => this.idle() })
+    this.unlisten = link.listen({
+      up: () => this.ensureChannel(),
+      blocked: () => {
+        this.stats.blockedCount++
+        this.cancelSweep()
+      },
+      unblocked: () => {
+        this.restartDeadlines()
+        this.loop.drain()
+      },
+      failed: (error) =>
+        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, this.unconfirmed(), error)),
+    })
+    this.ensureChannel()
+  }
+
+  onNext(message: OutgoingMessage): void {
+    if (this.phase.kind !== 'running') return
+    if (this.requested > 0) this.requested--
+    let entry: Entry
+    try {
+      entry = this.entryOf(message)
+    } catch (error) {
+      this.fail(error)
+      return
+    }
+    this.entries.set(entry.seq, entry)
+    this.inFlightBytes += entry.content.length
+    this.seenBytes += entry.content.length
+    this.seenMessages++
+    const stats = this.stats
+    stats.inFlight = this.entries.size
+    if (stats.inFlight > stats.maxInFlight) stats.maxInFlight = stats.inFlight
+    this.send(entry)
+    if (this.requested === 0) this.loop.drain() // a byte cap requests a few at a time
+  }
+
+  onError(error: unknown): void {
+    if (this.phase.kind !== 'running') return
+    this.phase = { kind: 'completing', error, completed: false }
+    this.checkFinished()
+  }
+
+  onComplete(): void {
+    if (this.phase.kind !== 'running') return
+    this.phase = { kind: 'completing', error: undefined, completed: true }
+    this.checkFinished()
+  }
+
+  // ── sending ────────────────────────────────────────────────────────────
+
+  private entryOf(message: OutgoingMessage): Entry {
+    if (typeof message !== 'object' || message === null) {
+      throw new TypeError(`amqp.publish: every element must be an OutgoingMessage object ({ content, routingKey?, properties? }), got ${String(message)}`)
+    }
+    const { content } = message
+    let buffer: Buffer
+    if (Buffer.isBuffer(content)) buffer = content
+    else if (typeof content === 'string') buffer = Buffer.from(content, 'utf8')
+    else if (content instanceof Uint8Array) buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength)
+    else throw new TypeError(`amqp.publish: message.content must be a Buffer, a Uint8Array or a string, got ${content === null ? 'null' : typeof content}`)
+    const routingKey = this.config.route !== undefined ? this.config.route(message) : (message.routingKey ?? this.config.routingKey)
+    if (typeof routingKey !== 'string') throw new TypeError(`amqp.publish: the routing key must be a string, got ${String(routingKey)}`)
+    const properties: amqp.Options.Publish = {
+      persistent: this.config.persistent,
+      ...message.properties,
+      messageId: message.properties?.messageId ?? randomUUID(),
+    }
+    const headers = injectTrace({ ...properties.headers })
+    if (Object.keys(headers).length > 0) properties.headers = headers
+    return {
+      seq: ++this.seq,
+      exchange: this.config.exchange,
+      routingKey,
+      content: buffer,
+      properties,
+      original: message,
+      token: 0,
+      state: 'queued',
+      retries: 0,
+      deadline: Infinity,
+      channel: 0,
+    }
+  }
+
+  private send(entry: Entry): void {
+    const current = this.channel
+    if (current === null || !current.alive) {
+      entry.state = 'queued'
+      this.waiting.push(entry)
+      return
+    }
+    const token = ++entry.token
+    entry.state = 'sent'
+    entry.channel = current.id
+    if (token === 1) this.stats.published++
+    let ok: boolean
+    try {
+      ok = current.channel.publish(entry.exchange, entry.routingKey, entry.content, entry.properties, (error: unknown) =>
+        this.confirmed(entry, token, current, error),
+      )
+    } catch {
+      // closed under us: it goes out again on the next channel
+      entry.state = 'queued'
+      this.waiting.push(entry)
+      return
+    }
+    if (this.config.confirmTimeoutMs > 0) {
+      entry.deadline = this.connection.scheduler.now() + this.config.confirmTimeoutMs
+      this.ensureSweep()
+    }
+    if (!ok && !this.paused) {
+      this.paused = true
+      this.stats.drainWaits++
+    }
+  }
+
+  private confirmed(entry: Entry, token: number, channel: PublishChannel, error: unknown): void {
+    if (this.entries.get(entry.seq) !== entry || entry.token !== token || entry.state !== 'sent') return
+    if (error === null || error === undefined) {
+      this.entries.delete(entry.seq)
+      this.inFlightBytes -= entry.content.length
+      this.stats.confirmed++
+      this.stats.inFlight = this.entries.size
+      this.afterSettle()
+      return
+    }
+    if (channel.error !== undefined || !channel.alive || (error instanceof Error && error.message === 'channel closed')) {
+      // the channel died: `channelClosed` republishes (or fails on a channel error)
+      return
+    }
+    this.stats.nacked++
+    this.retryOrFail(entry, 'nacked by the broker', error)
+  }
+
+  private retryOrFail(entry: Entry, why: string, cause: unknown): void {
+    if (!this.config.retryOnNack || entry.retries >= this.config.maxRetries) {
+      this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, this.unconfirmed(), cause))
+      return
+    }
+    entry.retries++
+    this.stats.retried++
+    entry.state = 'retry-wait'
+    entry.token++
+    const delay = backoffDelay(this.config.retryBackoff, entry.retries)
+    const task = this.connection.scheduler.schedule(() => {
+      this.retries.delete(task)
+      if (this.entries.get(entry.seq) === entry && entry.state === 'retry-wait') this.send(entry)
+    }, delay)
+    this.retries.add(task)
+  }
+
+  private afterSettle(): void {
+    if (this.phase.kind === 'running') this.loop.drain()
+    else this.checkFinished()
+    if (this.entries.size === 0) this.wakeIdle()
+  }
+
+  /** Requests what the window allows; the DrainLoop makes re-entrant calls a second turn. */
+  private replenish(): void {
+    const upstream = this.upstream
+    if (upstream === null || this.phase.kind !== 'running' || this.stopped) return
+    const channel = this.channel
+    if (channel === null || !channel.alive || this.paused || this.connection.publishLink.blocked) return
+    let want = this.config.maxInFlight - this.entries.size - this.requested
+    if (want <= 0) return
+    if (this.config.maxInFlightBytes !== Infinity) {
+      // under a byte cap: request what fits at the average size seen so far (one at first)
+      const average = this.seenMessages === 0 ? 0 : this.seenBytes / this.seenMessages
+      const room = this.config.maxInFlightBytes - this.inFlightBytes - this.requested * average
+      const fits = average === 0 ? (this.requested === 0 ? 1 : 0) : Math.floor(room / average)
+      if (fits <= 0) return
+      want = Math.min(want, fits)
+    } else if (want < this.config.requestBatch && this.requested + this.entries.size > 0) {
+      // batch requests (a quarter of the window) unless nothing is pending that would call us again
+      return
+    }
+    this.requested = addCap(this.requested, want)
+    if (isValidRequest(want)) upstream.request(want)
+  }
+
+  // ── confirm timeouts (suspended while blocked) ─────────────────────────
+
+  private ensureSweep(): void {
+    if (this.sweep !== null || this.connection.publishLink.blocked) return
+    const period = Math.max(1, this.config.confirmTimeoutMs / 4)
+    this.sweep = this.connection.scheduler.schedule(() => {
+      this.sweep = null
+      this.sweepTimeouts()
+    }, period)
+  }
+
+  private sweepTimeouts(): void {
+    if (this.connection.publishLink.blocked) return
+    const now = this.connection.scheduler.now()
+    let pending = false
+    for (const entry of [...this.entries.values()]) {
+      if (entry.state !== 'sent') continue
+      if (entry.deadline <= now) {
+        this.duplicatesPossible = true
+        this.retryOrFail(entry, `not confirmed within ${this.config.confirmTimeoutMs} ms`, undefined)
+      } else pending = true
+    }
+    if (pending) this.ensureSweep()
+  }
+
+  private cancelSweep(): void {
+    this.sweep?.cancel()
+    this.sweep = null
+  }
+
+  private restartDeadlines(): void {
+    if (this.config.confirmTimeoutMs <= 0) return
+    const deadline = this.connection.scheduler.now() + this.config.confirmTimeoutMs
+    for (const entry of this.entries.values()) if (entry.state === 'sent') entry.deadline = deadline
+    if (this.entries.size > 0) this.ensureSweep()
+  }
+
+  // ── channel lifecycle ──────────────────────────────────────────────────
+
+  private ensureChannel(): void {
+    if (this.phase.kind === 'finished' || this.opening || (this.channel !== null && this.channel.alive)) return
+    const model = this.connection.publishLink.model
+    if (model === null) return
+    this.opening = true
+    const options = this.config.highWaterMark !== undefined ? { highWaterMark: this.config.highWaterMark } : undefined
+    model.createConfirmChannel(options).then(
+      (channel) => {
+        this.opening = false
+        const current: PublishChannel = { id: ++this.channels, channel, alive: true, error: undefined }
+        channel.on('error', (error: unknown) => {
+          current.error = error
+        })
+        channel.on('close', () => this.channelClosed(current))
+        channel.on('drain', () => {
+          if (this.channel !== current) return
+          this.paused = false
+          this.loop.drain()
+        })
+        if (this.phase.kind === 'finished') {
+          channel.close().catch(() => undefined)
+          return
+        }
+        this.channel = current
+        this.paused = false
+        this.republish()
+        this.loop.drain()
+      },
+      () => {
+        this.opening = false
+        if (this.connection.publishLink.model === model) this.connection.scheduler.schedule(() => this.ensureChannel(), 100)
+      },
+    )
+  }
+
+  private republish(): void {
+    const waiting = this.waiting.sort((a, b) => a.seq - b.seq)
+    this.waiting = []
+    for (const entry of waiting) {
+      if (this.entries.get(entry.seq) !== entry || entry.state !== 'queued') continue
+      if (entry.token > 0) {
+        this.stats.republished++
+        this.duplicatesPossible = true
+      }
+      this.send(entry)
+    }
+  }
+
+  private channelClosed(channel: PublishChannel): void {
+    if (!channel.alive) return
+    channel.alive = false
+    if (this.channel !== channel) return
+    this.paused = false
+    for (const entry of this.entries.values()) {
+      if (entry.state === 'sent' && entry.channel === channel.id) {
+        entry.state = 'queued'
+        this.waiting.push(entry)
+      }
+    }
+    if (channel.error !== undefined) {
+      this.fail(new AmqpPublishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, this.unconfirmed(), channel.error))
+      return
+    }
+    if (this.phase.kind === 'finished') return
+    this.connection.scheduler.schedule(() => this.ensureChannel(), 0)
+  }
+
+  // ── termination ────────────────────────────────────────────────────────
+
+  private unconfirmed(): OutgoingMessage[] {
+    return [...this.entries.values()].map((e) => e.original)
+  }
+
+  private report(): PublishReport {
+    const s = this.stats
+    return {
+      published: s.published,
+      confirmed: s.confirmed,
+      nacked: s.nacked,
+      retried: s.retried,
+      republished: s.republished,
+      duplicatesPossible: this.duplicatesPossible,
+      upstreamCompleted: this.phase.kind === 'completing' ? this.phase.completed : false,
+    }
+  }
+
+  private checkFinished(): void {
+    const phase = this.phase
+    if (phase.kind !== 'completing' || this.entries.size > 0) return
+    const report = this.report()
+    this.terminate()
+    if (phase.completed || phase.error === undefined) this.resolveDone(report)
+    else this.rejectDone(phase.error)
+  }
+
+  private fail(error: unknown): void {
+    if (this.phase.kind === 'finished') {
+      reportUnhandled(error)
+      return
+    }
+    const wasRunning = this.phase.kind === 'running'
+    this.terminate()
+    if (wasRunning) this.upstream?.cancel()
+    this.rejectDone(error)
+  }
+
+  private terminate(): void {
+    this.phase = { kind: 'finished' }
+    this.cancelSweep()
+    for (const task of this.retries) task.cancel()
+    this.retries.clear()
+    this.unlisten()
+    this.unregister()
+    const channel = this.channel
+    if (channel !== null && channel.alive) {
+      channel.alive = false
+      channel.channel.close().catch(() => undefined)
+    }
+    this.wakeIdle()
+  }
+
+  /** `connection.close()`: request nothing more, cancel upstream, let in-flight messages confirm. */
+  private stop(): void {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.phase.kind === 'running') {
+      this.upstream?.cancel()
+      this.phase = { kind: 'completing', error: undefined, completed: false }
+      this.checkFinished()
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.entries.size === 0 || this.phase.kind === 'finished') resolve()
+      else this.idleWaiters.push(resolve)
+    })
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters
+    this.idleWaiters = []
+    for (const resolve of waiters) resolve()
+  }
+}
