@@ -22,3 +22,6 @@ export { createMeter, meter, Meter, type MeterOptions, type MeterSnapshot, type 
 export { circuitBreaker, type CircuitBreakerOperator, type CircuitBreakerOptions, type CircuitMode, type CircuitState } from './circuit-breaker'
 export { timeout, type TimeoutOptions } from './timeout'
 export { retry, type RetryBackoff, type RetryOptions } from './retry'
+export { distinctUntilChanged, skipRepeats } from './distinct-until-changed'
+export { zip, zipWith, type ZipInputs, type ZipOptions } from './zip'
+export { merge, mergeWith, type MergeInputs, type MergeOptions } from './merge'
