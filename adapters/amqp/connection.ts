@@ -25,8 +25,42 @@ export interface ConnectOptions {
   scheduler?: Scheduler
   /** Source of randomness for jitter (tests). Default Math.random. */
   random?: () => number
-  /** Extra socket options for amqplib (TLS etc.). */
+  /**
+   * TLS for `amqps://` URLs, passed through to `tls.connect`: `ca` (the CA that signed the
+   * broker's certificate), `cert`/`key` (client certificate, for brokers that require one),
+   * `servername` (the name to verify the certificate against, and SNI, when the URL host is
+   * an IP or differs from the certificate). A TypeError with an `amqp://` URL.
+   */
+  tls?: AmqpTlsOptions
+  /** Extra socket options for amqplib (keepAlive, timeout…); `tls` wins over these. */
   socketOptions?: Record<string, unknown>
+}
+
+/** The `tls.connect` options `connect({ tls })` passes through (PEM strings or Buffers). */
+export interface AmqpTlsOptions {
+  ca?: string | Buffer | (string | Buffer)[]
+  cert?: string | Buffer
+  key?: string | Buffer
+  passphrase?: string
+  servername?: string
+  /** Default true. false accepts any certificate: never in production. */
+  rejectUnauthorized?: boolean
+}
+
+const TLS_KEYS = ['ca', 'cert', 'key', 'passphrase', 'servername', 'rejectUnauthorized'] as const
+
+function tlsOptions(api: string, url: string, tls: unknown): Record<string, unknown> {
+  object(api, 'tls', tls)
+  if (!url.startsWith('amqps://')) throw new TypeError(`${api}: tls options need an amqps:// URL, got ${JSON.stringify(redactUrl(url))}`)
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(tls as Record<string, unknown>)) {
+    if (!(TLS_KEYS as readonly string[]).includes(k)) throw new TypeError(`${api}: tls.${k} is not a supported TLS option (${TLS_KEYS.join(', ')})`)
+    if (v === undefined) continue
+    if (k === 'rejectUnauthorized' && typeof v !== 'boolean') throw new TypeError(`${api}: tls.rejectUnauthorized must be a boolean, got ${typeof v}`)
+    if ((k === 'servername' || k === 'passphrase') && typeof v !== 'string') throw new TypeError(`${api}: tls.${k} must be a string, got ${typeof v}`)
+    out[k] = v
+  }
+  return out
 }
 
 /** A stream that `close()` waits for: it stops taking work, then settles what it holds. */
@@ -185,7 +219,14 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
     return v
   })
   const backoff = backoffPolicy(api, options.reconnect)
-  const target = new URL(url)
+  const tls = options.tls === undefined ? {} : tlsOptions(api, url, options.tls)
+  let target: URL
+  try {
+    target = new URL(url)
+  } catch {
+    // never rethrow the platform's error: ERR_INVALID_URL carries the whole URL in `input`
+    throw new TypeError(`${api}: url is not a valid URL, got ${JSON.stringify(redactUrl(url))}`)
+  }
   target.searchParams.set('heartbeat', String(heartbeat))
   const safe = redactUrl(url)
   const events = new EventEmitter()
@@ -199,6 +240,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       open: () =>
         amqp.connect(target.toString(), {
           ...options.socketOptions,
+          ...tls,
           clientProperties: { connection_name: `${name}:${role}` },
         }),
       setup: async (model) => {

@@ -27,6 +27,22 @@ export interface ConsumeOptions {
   exclusive?: boolean
   priority?: number
   arguments?: Record<string, unknown>
+  /**
+   * Deliveries whose body is larger than this are never emitted (never parsed): they are
+   * dead-lettered at once (`stats.oversized`). amqplib has already read the body — the
+   * socket-level bound is the broker's `max_message_size`; this cap protects the
+   * application and its parser. Default: no cap.
+   */
+  maxMessageBytes?: number
+  /**
+   * Where oversized deliveries go. Default: `reject` (the queue's dead-letter exchange,
+   * x-death reason 'rejected' — a nack cannot carry headers). With `{ exchange, routingKey }`
+   * the delivery is republished there (confirmed) with headers
+   * `x-sluice-rejected: 'max-message-bytes'`, `x-sluice-message-bytes`,
+   * `x-sluice-max-message-bytes`, `x-sluice-queue`, then acked. Use the latter with a
+   * `workQueue({ retry })` queue, whose dead-letter route leads back to the queue.
+   */
+  oversized?: { exchange: string; routingKey?: string }
   /** Counters to update (see `ConsumerStats`). */
   stats?: ConsumerStats
 }
@@ -94,6 +110,13 @@ export function consume(connection: AmqpConnection, options: ConsumeOptions): Fl
       ...(options.priority !== undefined ? { priority: options.priority } : {}),
       ...(options.arguments !== undefined ? { arguments: options.arguments } : {}),
     },
+    maxMessageBytes: optional(options.maxMessageBytes, Infinity, (v) => positiveInt(api, 'maxMessageBytes', v)),
+    oversized: optional<{ exchange: string; routingKey: string } | null>(options.oversized, null, (v) => {
+      const o = object(api, 'oversized', v)
+      if (typeof o.exchange !== 'string') throw new TypeError(`${api}: oversized.exchange must be a string, got ${String(o.exchange)}`)
+      if (o.routingKey !== undefined && typeof o.routingKey !== 'string') throw new TypeError(`${api}: oversized.routingKey must be a string, got ${String(o.routingKey)}`)
+      return { exchange: o.exchange, routingKey: o.routingKey ?? '' }
+    }),
     stats: options.stats ?? new ConsumerStats(),
   }
   return new Flow<Delivery>((subscriber) => {

@@ -36,6 +36,10 @@ export interface ConsumerConfig {
   /** null: ⌈W/4⌉ of the current window */
   readonly ackBatch: number | null
   readonly consumeOptions: amqp.Options.Consume
+  /** Infinity: no cap */
+  readonly maxMessageBytes: number
+  /** null: reject to the queue's dead-letter exchange */
+  readonly oversized: { readonly exchange: string; readonly routingKey: string } | null
   readonly stats: ConsumerStats
 }
 
@@ -199,11 +203,48 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       this.settleOn(gen, message.fields.deliveryTag, { kind: 'nack', requeue: true })
       return
     }
+    if (message.content.length > this.config.maxMessageBytes) {
+      this.refuseOversized(gen, message)
+      return
+    }
     this.buffer.push(new Delivery(message, gen.id, this))
     stats.buffered++
     if (stats.buffered > stats.maxBuffered) stats.maxBuffered = stats.buffered
     this.loop.drain()
     if (this.config.window !== null) this.observe(gen)
+  }
+
+  /**
+   * Never emitted, never parsed: rejected to the queue's DLX, or republished with a reason
+   * header to `oversized` and acked once confirmed (held meanwhile, so `close()` waits).
+   */
+  private refuseOversized(gen: Generation, message: amqp.ConsumeMessage): void {
+    const stats = this.config.stats
+    stats.oversized++
+    const target = this.config.oversized
+    if (target === null) {
+      this.settleOn(gen, message.fields.deliveryTag, { kind: 'nack', requeue: false })
+      return
+    }
+    const delivery = new Delivery(message, gen.id, this)
+    gen.held++
+    const p = message.properties
+    const properties: amqp.Options.Publish = {
+      headers: {
+        ...p.headers,
+        'x-sluice-rejected': 'max-message-bytes',
+        'x-sluice-message-bytes': message.content.length,
+        'x-sluice-max-message-bytes': this.config.maxMessageBytes,
+        'x-sluice-queue': this.config.queue,
+      },
+      persistent: true,
+    }
+    if (p.messageId !== undefined) properties.messageId = p.messageId
+    if (p.contentType !== undefined) properties.contentType = p.contentType
+    this.connection.publishOne(target.exchange, target.routingKey, message.content, properties).then(
+      () => delivery.ack(),
+      () => delivery.nack({ requeue: false }),
+    )
   }
 
   // ── dynamic window ─────────────────────────────────────────────────────

@@ -21,9 +21,18 @@ export function scrub(message: string): string {
   return message.replace(/(amqps?:\/\/[^:/@\s]*):[^@\s]*@/g, '$1:***@')
 }
 
+/** A hint for the TLS failures people meet first (an untrusted CA, a name mismatch). */
+function tlsHint(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return ''
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return ' (TLS: the broker certificate does not name this host; set tls.servername to a name it carries)'
+  if (/CERT|SELF_SIGNED|ISSUER|UNABLE_TO_VERIFY/.test(code)) return ` (TLS ${code}: the broker certificate is not trusted; pass tls.ca with the CA that signed it)`
+  return ''
+}
+
 function describeCause(cause: unknown): string {
-  if (cause instanceof Error) return scrub(cause.message)
-  return scrub(String(cause))
+  if (cause instanceof Error) return scrub(cause.message) + tlsHint(cause)
+  return scrub(String(cause)) + tlsHint(cause)
 }
 
 /** The broker could not be reached, or the connection was lost and reconnection gave up. */

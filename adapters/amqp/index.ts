@@ -3,7 +3,7 @@
  * windows, coalesced acks, publisher confirms, write-buffer drain and connection.blocked
  * (docs/amqp.md).
  */
-export { connect, AmqpConnection, type ConnectOptions, type TopologySetup } from './connection'
+export { connect, AmqpConnection, type AmqpTlsOptions, type ConnectOptions, type TopologySetup } from './connection'
 export type { ReconnectOptions } from './backoff'
 export { consume, type ConsumeOptions } from './consume'
 export { Delivery } from './delivery'

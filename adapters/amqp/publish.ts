@@ -40,6 +40,12 @@ export interface PublishOptions {
   highWaterMark?: number
   /** Default true: messages are persistent unless `properties.persistent === false`. */
   persistent?: boolean
+  /**
+   * A message whose content is larger fails the sink with a RangeError before it is sent
+   * (upstream cancelled, `done` rejects; earlier messages still confirm). Default: no cap
+   * (the broker's own `max_message_size`, 128 MiB on RabbitMQ 3.10, closes the channel).
+   */
+  maxMessageBytes?: number
   /** Counters to update. */
   stats?: PublisherStats
 }
@@ -114,6 +120,7 @@ export function publish(connection: AmqpConnection, options: PublishOptions): Pu
       if (typeof v !== 'boolean') throw new TypeError(`${api}: persistent must be a boolean, got ${String(v)}`)
       return v
     }),
+    maxMessageBytes: optional(options.maxMessageBytes, Infinity, (v) => positiveInt(api, 'maxMessageBytes', v)),
     stats: options.stats ?? new PublisherStats(),
   }
   config.requestBatch = Math.max(1, config.maxInFlight >> 2)

@@ -55,6 +55,8 @@ export interface PublisherConfig {
   readonly retryBackoff: ReturnType<typeof backoffPolicy>
   readonly highWaterMark: number | undefined
   readonly persistent: boolean
+  /** Infinity: no cap */
+  readonly maxMessageBytes: number
   readonly stats: PublisherStats
 }
 
@@ -175,6 +177,10 @@ export class Publisher implements PublishSink {
     else if (typeof content === 'string') buffer = Buffer.from(content, 'utf8')
     else if (content instanceof Uint8Array) buffer = Buffer.from(content.buffer, content.byteOffset, content.byteLength)
     else throw new TypeError(`amqp.publish: message.content must be a Buffer, a Uint8Array or a string, got ${content === null ? 'null' : typeof content}`)
+    if (buffer.length > this.config.maxMessageBytes) {
+      const id = message.properties?.messageId
+      throw new RangeError(`amqp.publish: message${id === undefined ? '' : ` ${String(id)}`} is ${buffer.length} bytes, over maxMessageBytes ${this.config.maxMessageBytes}; it was not sent`)
+    }
     const routingKey = this.config.route !== undefined ? this.config.route(message) : (message.routingKey ?? this.config.routingKey)
     if (typeof routingKey !== 'string') throw new TypeError(`amqp.publish: the routing key must be a string, got ${String(routingKey)}`)
     const properties: amqp.Options.Publish = {

@@ -13,6 +13,8 @@ export class ConsumerStats {
   stale = 0
   /** Requeued because they were buffered, not emitted, when the stream was cancelled. */
   requeued = 0
+  /** Over `maxMessageBytes`: dead-lettered, never emitted. */
+  oversized = 0
   /** Channels (re)opened. */
   channels = 0
   /** The current prefetch window (moves with `prefetch: { min, max }`). */
