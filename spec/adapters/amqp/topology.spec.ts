@@ -54,6 +54,8 @@ describeBroker('amqp topology', () => {
     })
     consume(connection, { queue: names.queue, prefetch: 1 }).subscribe(ts)
     await until(async () => (await raw.depth(names.dead)) === 1, 'parked after 3 attempts')
+    // parking resolves once the park publish is confirmed, which may come after the message is visible in the queue
+    await until(async () => outcomes.length === 3, 'the third outcome settled')
     expect(counts).toEqual([1, 2, 3])
     expect(outcomes).toEqual(['retried', 'retried', 'parked'])
     expect(await raw.depth(names.queue)).toBe(0)
