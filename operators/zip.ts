@@ -15,9 +15,10 @@ export interface ZipOptions {
 /** One `FlowInput` per tuple position. */
 export type ZipInputs<A extends readonly unknown[]> = { readonly [K in keyof A]: FlowInput<A[K]> }
 
-/** Per-source bookkeeping: elements waiting for their tuple, demand not yet met. */
+/** Per-source bookkeeping: elements waiting for their tuple (`queue` from `head`), demand not yet met. */
 interface Slot {
   readonly queue: unknown[]
+  head: number
   outstanding: number
   subscribed: boolean
   done: boolean
@@ -91,7 +92,7 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
     private readonly sources: readonly Flow<unknown>[],
     private readonly prefetch: number,
   ) {
-    this.inners = sources.map(() => new InnerSubscriber<unknown, Slot>(this, { queue: [], outstanding: 0, subscribed: false, done: false }))
+    this.inners = sources.map(() => new InnerSubscriber<unknown, Slot>(this, { queue: [], head: 0, outstanding: 0, subscribed: false, done: false }))
   }
 
   start(): void {
@@ -160,7 +161,10 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
   }
 
   private clear(): void {
-    for (const inner of this.inners) inner.state.queue.length = 0
+    for (const inner of this.inners) {
+      inner.state.queue.length = 0
+      inner.state.head = 0
+    }
   }
 
   /** The one place that decides termination; true when the loop must stop. */
@@ -179,7 +183,7 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
     let exhausted = inners.length === 0
     for (let i = 0; i < inners.length && !exhausted; i++) {
       const slot = (inners[i] as Inner).state
-      exhausted = slot.done && slot.queue.length === 0
+      exhausted = slot.done && slot.queue.length === slot.head
     }
     if (exhausted) {
       this.state = 'terminated'
@@ -195,21 +199,33 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
     if (this.checkTerminated()) return
     const inners = this.inners
     const count = inners.length
-    while (this.requested > 0) {
-      let ready = true
-      for (let i = 0; i < count && ready; i++) ready = (inners[i] as Inner).state.queue.length > 0
-      if (!ready) break
+    let ready = take(this.requested, this.available())
+    while (ready > 0) {
+      ready--
       const tuple = new Array<unknown>(count)
-      for (let i = 0; i < count; i++) tuple[i] = (inners[i] as Inner).state.queue.shift()
+      for (let i = 0; i < count; i++) tuple[i] = dequeue((inners[i] as Inner).state)
       this.requested = produced(this.requested, 1)
       this.downstream.onNext(tuple)
       if (this.state !== 'active' || this.failure !== null) {
         this.checkTerminated()
         return
       }
+      if (ready === 0) ready = take(this.requested, this.available()) // onNext may have requested more
     }
     if (this.checkTerminated()) return
     this.replenish()
+  }
+
+  /** Complete tuples queued: the shortest queue. */
+  private available(): number {
+    const inners = this.inners
+    let min = inners.length === 0 ? 0 : Infinity
+    for (let i = 0; i < inners.length; i++) {
+      const slot = (inners[i] as Inner).state
+      const n = slot.queue.length - slot.head
+      if (n < min) min = n
+    }
+    return min
   }
 
   /**
@@ -223,7 +239,7 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
     for (const inner of this.inners) {
       const slot = inner.state
       if (slot.done || !slot.subscribed) continue
-      const missing = window - slot.queue.length - slot.outstanding
+      const missing = window - (slot.queue.length - slot.head) - slot.outstanding
       if (missing >= threshold) {
         slot.outstanding = addCap(slot.outstanding, missing)
         inner.request(missing)
@@ -231,4 +247,22 @@ class ZipSubscription implements Subscription, InnerParent<unknown, Slot> {
       }
     }
   }
+}
+
+/**
+ * Takes the oldest queued element without `shift()`: the array is reset once empty, and
+ * compacted when the consumed prefix dominates (a queue that never empties stays bounded).
+ */
+function dequeue(slot: Slot): unknown {
+  const queue = slot.queue
+  const value = queue[slot.head]
+  queue[slot.head++] = undefined
+  if (slot.head === queue.length) {
+    queue.length = 0
+    slot.head = 0
+  } else if (slot.head >= 64 && slot.head * 2 >= queue.length) {
+    queue.splice(0, slot.head)
+    slot.head = 0
+  }
+  return value
 }

@@ -142,6 +142,22 @@ describe('zip', () => {
       expect(b.requests).toEqual([8, 6])
     })
 
+    it('keeps order when one queue never empties (its consumed prefix is compacted)', () => {
+      const a = new TestPublisher<number>()
+      const b = new TestPublisher<number>()
+      const ts = new TestSubscriber<[number, number]>({ initialRequest: Infinity })
+      zip(a, b, { prefetch: 200 }).subscribe(ts)
+      let nextA = 0
+      let nextB = 0
+      for (let round = 0; round < 20; round++) {
+        while (a.requested > 0) a.next(nextA++)
+        for (let i = 0; i < 37 && b.requested > 0; i++) b.next(nextB++)
+      }
+      expect(nextB).toBeGreaterThan(400)
+      expect(ts.values).toEqual(Array.from({ length: nextB }, (_, i) => [i, i]))
+      expect(ts.violations).toEqual([])
+    })
+
     it('§1.1 request(1) from inside onNext over 100,000 pairs does not overflow the stack', () => {
       const ts = new TestSubscriber<[number, number]>({ initialRequest: 1, onNext: (_v, s) => void s.request(1) })
       zip(Flow.range(0, 100_000), Flow.range(0, 100_000)).subscribe(ts)

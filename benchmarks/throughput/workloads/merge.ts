@@ -1,12 +1,12 @@
 import { mergeArray as mostMergeArray } from '@most/core'
 import { from as rxFrom, merge as rxMerge, reduce as rxReduce } from 'rxjs'
 import { Flow } from '../../../lib/flow'
-import type { Operator } from '../../../lib/protocol'
 import { mostFromArray, mostReduce, numbers, reduceForAwait, reduceWithBatches, sluiceOp, sum, type Workload } from '../common'
 
-type MergeMapFn = (fn: (xs: number[]) => Flow<number>, options: { concurrency: number }) => Operator<number[], number>
-const mergeMap = sluiceOp<MergeMapFn>('mergeMap')
-const toFlow = (xs: number[]): Flow<number> => Flow.from(xs)
+type MergeFn = (...args: [...number[][], { concurrency: number }]) => Flow<number>
+const merge = sluiceOp<MergeFn>('merge')
+/** The sluice pipeline: `merge(...sources, { concurrency: 10 })` (mergeMap over the sources). */
+const merged = (s: number[][]): Flow<number> => (merge as MergeFn)(...s, { concurrency: 10 })
 
 function input(scale: number): number[][] {
   const streams: number[][] = []
@@ -14,10 +14,10 @@ function input(scale: number): number[][] {
   return streams
 }
 
-/** merge of 10 sources of 100,000 integers → reduce(sum); sluice merges with mergeMap(concurrency 10). */
+/** merge of 10 sources of 100,000 integers → reduce(sum); sluice: `merge(...sources, { concurrency: 10 })`. */
 export const mergeWorkload: Workload<number[][]> = {
   name: 'merge',
-  description: 'merge of 10 × 100,000 integers → reduce(sum) (sluice: mergeMap, concurrency 10)',
+  description: 'merge of 10 × 100,000 integers → reduce(sum) (sluice: merge, concurrency 10)',
   elements: (scale) => 10 * Math.round(100_000 * scale),
   input,
   loop: (streams) => {
@@ -29,14 +29,15 @@ export const mergeWorkload: Workload<number[][]> = {
     return acc
   },
   impls: {
-    ...(mergeMap === null
+    ...(merge === null
       ? {}
       : {
-          sluice: (s: number[][]) => () => Flow.from(s).pipe(mergeMap(toFlow, { concurrency: 10 })).reduce(sum, 0),
-          'sluice-request-128': (s: number[][]) => () => reduceWithBatches(Flow.from(s).pipe(mergeMap(toFlow, { concurrency: 10 })), 128, sum),
-          'sluice-request-1': (s: number[][]) => () => reduceWithBatches(Flow.from(s).pipe(mergeMap(toFlow, { concurrency: 10 })), 1, sum),
-          'sluice-for-await-256': (s: number[][]) => () =>
-            reduceForAwait(Flow.from(s).pipe(mergeMap(toFlow, { concurrency: 10 })).iterate({ prefetch: 256 }), sum),
+          sluice: (s: number[][]) => () => merged(s).reduce(sum, 0),
+          'sluice-request-1024': (s: number[][]) => () => reduceWithBatches(merged(s), 1024, sum),
+          'sluice-request-128': (s: number[][]) => () => reduceWithBatches(merged(s), 128, sum),
+          'sluice-request-16': (s: number[][]) => () => reduceWithBatches(merged(s), 16, sum),
+          'sluice-request-1': (s: number[][]) => () => reduceWithBatches(merged(s), 1, sum),
+          'sluice-for-await-256': (s: number[][]) => () => reduceForAwait(merged(s).iterate({ prefetch: 256 }), sum),
         }),
     rxjs: (s) => () => {
       let result = NaN
@@ -49,5 +50,5 @@ export const mergeWorkload: Workload<number[][]> = {
     },
     most: (s) => () => mostReduce(sum, 0, mostMergeArray(s.map((xs) => mostFromArray(xs)))),
   },
-  missing: { ix: 'IxJS has no merge for synchronous iterables', ...(mergeMap === null ? { sluice: 'no mergeMap operator in this build' } : {}) },
+  missing: { ix: 'IxJS has no merge for synchronous iterables', ...(merge === null ? { sluice: 'no merge operator in this build' } : {}) },
 }

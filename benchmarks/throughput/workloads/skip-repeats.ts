@@ -37,7 +37,9 @@ export const skipRepeatsWorkload: Workload<number[]> = {
       ? {}
       : {
           sluice: (a: number[]) => () => Flow.from(a).pipe(distinct()).reduce(sum, 0),
+          'sluice-request-1024': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 1024, sum),
           'sluice-request-128': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 128, sum),
+          'sluice-request-16': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 16, sum),
           'sluice-request-1': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 1, sum),
         }),
     rxjs: (a) => () => {
