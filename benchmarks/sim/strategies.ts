@@ -45,6 +45,8 @@ function op<F>(name: string): F {
 type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknown> }) => Op
 type LatestFn = (o?: { onDrop?: OnDrop<unknown> }) => Op
 type SampleFn = (periodMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
+type DebounceFn = (quietMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
+type ThrottleFirstFn = (windowMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
 type ThrottleFn = (o: { rate: number; perMs: number; burst?: number; mode: 'shape' | 'enforce'; onDrop?: OnDrop<unknown>; scheduler: Scheduler }) => Op
 type BatchFn = (o: { size: number; maxWaitMs?: number; scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
 type LimitRateFn = (high: number, low?: number) => Op
@@ -140,6 +142,30 @@ const FAMILIES: readonly Family[] = [
     parse: (args, id) => {
       const period = args[0] === undefined ? 5 : int(args[0], id, 'periodMs')
       return (ctx) => op<SampleFn>('sample')(period, { scheduler: ctx.scheduler, onDrop: ctx.onDrop })
+    },
+  },
+  {
+    name: 'debounce',
+    usage: 'debounce[:<quietMs>]',
+    description: 'emit an element once the source was quiet for quietMs (default 5 ms); the ones replaced before are dropped',
+    defaults: ['debounce:5'],
+    needs: ['debounce'],
+    parse: (args, id) => {
+      if (args.length > 1) throw new TypeError(`${id}: debounce takes at most one argument (quietMs)`)
+      const quiet = args[0] === undefined ? 5 : int(args[0], id, 'quietMs')
+      return (ctx) => op<DebounceFn>('debounce')(quiet, { scheduler: ctx.scheduler, onDrop: ctx.onDrop })
+    },
+  },
+  {
+    name: 'throttleFirst',
+    usage: 'throttleFirst[:<windowMs>]',
+    description: 'emit an element, then drop what arrives for windowMs (default 5 ms)',
+    defaults: ['throttleFirst:5'],
+    needs: ['throttleFirst'],
+    parse: (args, id) => {
+      if (args.length > 1) throw new TypeError(`${id}: throttleFirst takes at most one argument (windowMs)`)
+      const window = args[0] === undefined ? 5 : int(args[0], id, 'windowMs')
+      return (ctx) => op<ThrottleFirstFn>('throttleFirst')(window, { scheduler: ctx.scheduler, onDrop: ctx.onDrop })
     },
   },
   {

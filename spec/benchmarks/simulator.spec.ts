@@ -114,6 +114,32 @@ describe('strategy simulator', () => {
       for (const x of xs) expect(x >= 0 && x < 1).toBe(true)
     })
   })
+
+  describe('the debounce and throttleFirst strategies', () => {
+    const burst = SHORT.find((s) => s.name === 'burst') as Scenario
+
+    it('run by default and drop through onDrop: debounce as conflated, throttleFirst as throttled', () => {
+      expect(defaultStrategyIds()).toEqual(expect.arrayContaining(['debounce:5', 'throttleFirst:5', 'sample:5']))
+      const debounced = runScenario(burst, resolveStrategy('debounce:5'), 3)
+      expectConserved(debounced)
+      expect(debounced.droppedBy.conflated ?? 0).toBeGreaterThan(0)
+      const first = runScenario(burst, resolveStrategy('throttleFirst:5'), 3)
+      expectConserved(first)
+      expect(first.droppedBy.throttled ?? 0).toBeGreaterThan(0)
+    })
+
+    it('a longer window drops more (the argument is used) and the figures repeat with the seed', () => {
+      const short = runScenario(burst, resolveStrategy('throttleFirst:2'), 3)
+      const long = runScenario(burst, resolveStrategy('throttleFirst:20'), 3)
+      expect(long.dropped).toBeGreaterThan(short.dropped)
+      expect(JSON.stringify(runScenario(burst, resolveStrategy('debounce:3'), 9))).toBe(JSON.stringify(runScenario(burst, resolveStrategy('debounce:3'), 9)))
+    })
+
+    it('reject a bad argument with the id and the valid form', () => {
+      expect(() => resolveStrategy('debounce:0')).toThrow('debounce:0: quietMs must be an integer ≥ 1, got "0"')
+      expect(() => resolveStrategy('throttleFirst:5:1')).toThrow('throttleFirst:5:1: throttleFirst takes at most one argument (windowMs)')
+    })
+  })
 })
 
 /** Passes elements on but silently loses every n-th one (no onDrop): a broken operator. */
