@@ -22,6 +22,9 @@ export interface BenchOptions {
   libraries: string[]
   amqp: string | null
   tcp: boolean
+  /** The `benchmarks/interop/` and `benchmarks/operators/` plug-ins. */
+  interop: boolean
+  operators: boolean
 }
 
 export class UsageError extends Error {
@@ -44,9 +47,13 @@ export const USAGE = `Usage: npm run bench -- [options]
   --from-json in.json         with --report: render a report from an earlier --json file
   --amqp URL                  add the RabbitMQ runs (benchmarks/amqp) against this broker
   --tcp                       add the loopback TCP runs (benchmarks/tcp)
+  --interop                   add the interop costs: for await, Node streams (benchmarks/interop)
+  --operators                 add the operator costs and the memory bound (benchmarks/operators)
+  --plugins-only              run only the plug-ins asked for: no simulator, no throughput
   --help                      this text
 
-With no option: every scenario with the default strategies, then the throughput comparison.`
+With no option: every scenario with the default strategies, then the throughput comparison
+(a few minutes); the plug-ins run only when asked for.`
 
 /** Parses argv (without node and the script); throws UsageError with a clear message. */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -69,6 +76,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const throughputAsked = v.throughput === true || list(v.workloads).length > 0 || list(v.libraries).length > 0
   const fromJson = v['from-json'] ?? null
   if (fromJson !== null && v.report === undefined) throw new UsageError('--from-json needs --report dir/')
+  const pluginsOnly = v['plugins-only'] === true
+  const anyPlugin = v.amqp !== undefined || v.tcp === true || v.interop === true || v.operators === true
+  if (pluginsOnly && !anyPlugin) throw new UsageError(`--plugins-only needs a plug-in: --amqp URL, --tcp, --interop or --operators\n\n${USAGE}`)
+  if (pluginsOnly && (simAsked || throughputAsked)) throw new UsageError('--plugins-only cannot be combined with simulator or throughput options')
   return {
     help: v.help === true,
     list: v.list === true,
@@ -80,12 +91,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     report: v.report ?? null,
     fromJson,
     quick: v.quick === true,
-    runSim: fromJson === null && (simAsked || !throughputAsked),
-    runThroughput: fromJson === null && (throughputAsked || !simAsked),
+    runSim: fromJson === null && !pluginsOnly && (simAsked || !throughputAsked),
+    runThroughput: fromJson === null && !pluginsOnly && (throughputAsked || !simAsked),
     workloads: list(v.workloads),
     libraries: list(v.libraries),
     amqp: v.amqp ?? null,
     tcp: v.tcp === true,
+    interop: v.interop === true,
+    operators: v.operators === true,
   }
 }
 
@@ -110,6 +123,9 @@ function parse(argv: readonly string[]) {
       libraries: { type: 'string', multiple: true },
       amqp: { type: 'string' },
       tcp: { type: 'boolean' },
+      interop: { type: 'boolean' },
+      operators: { type: 'boolean' },
+      'plugins-only': { type: 'boolean' },
     },
   })
 }

@@ -20,8 +20,8 @@ import { WORKLOADS } from './throughput/workloads/index'
 
 /**
  * `npm run bench`: the strategy simulator (deterministic, virtual time), the throughput
- * comparison against the plain loop and the peers (real time), the broker/socket plug-ins
- * when asked, then tables on the terminal and, with `--report`, an HTML page with charts.
+ * comparison against the plain loop and the peers (real time), the plug-ins (broker, sockets,
+ * interop, operator costs) when asked, then tables on the terminal and, with `--report`, an HTML page with charts.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let options: BenchOptions
@@ -87,9 +87,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const plugins: [PluginName, boolean][] = [
     ['amqp', options.amqp !== null],
     ['tcp', options.tcp],
+    ['interop', options.interop],
+    ['operators', options.operators],
   ]
   for (const [name, wanted] of plugins) {
     if (!wanted) continue
+    if (process.stdout.isTTY === true) console.log(`${name}: running…`)
     const result: PluginResult = await runPlugin(name, { amqpUrl: options.amqp, quick: options.quick, seed: options.seed })
     results.plugins.push(result)
     console.log(result.status === 'ok' ? (pluginSummary(result) ?? `${name}: done (figures in --json)`) : `${name}: ${result.status}: ${result.note ?? ''}`)

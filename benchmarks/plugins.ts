@@ -2,14 +2,16 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 
 /**
- * Plug-in point for the benchmarks that need a broker or sockets. Each lives in its own
- * folder (`benchmarks/amqp/`, `benchmarks/tcp/`, written with their adapters) and exports
+ * Plug-in point for the benchmarks that are not part of the default run: those that need a
+ * broker or sockets (`benchmarks/amqp/`, `benchmarks/tcp/`, written with their adapters) and
+ * the longer standalone ones (`benchmarks/interop/`, `benchmarks/operators/`). Each lives in
+ * its own folder and exports
  *
  * ```ts
  * export async function run(options: PluginOptions): Promise<unknown>
  * ```
  *
- * The CLI calls it when asked (`--amqp URL`, `--tcp`) and stores what it returns under
+ * The CLI calls it when asked (`--amqp URL`, `--tcp`, `--interop`, `--operators`) and stores what it returns under
  * `plugins.<name>` in the `--json` output; a returned `{ summary: string }` is printed and
  * copied into the report. A plug-in that is not in this build is reported, not fatal.
  */
@@ -27,7 +29,7 @@ export interface PluginResult {
   result: unknown
 }
 
-export const PLUGINS = ['amqp', 'tcp'] as const
+export const PLUGINS = ['amqp', 'tcp', 'interop', 'operators'] as const
 export type PluginName = (typeof PLUGINS)[number]
 
 type PluginModule = { run?: (options: PluginOptions) => Promise<unknown> | unknown }

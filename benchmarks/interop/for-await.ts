@@ -52,13 +52,17 @@ export const cases: Case[] = [
   { name: 'for await over Readable.from(array) (object mode)', run: (n) => sum(Readable.from(data(n))) },
 ]
 
-export async function run(): Promise<Measured[]> {
+export async function run(options: { quick?: boolean } = {}): Promise<Measured[]> {
   const expected = (N * (N - 1)) / 2
   const out: Measured[] = []
-  for (const c of cases) out.push(await measure(c, N, expected, { samples: 15 }))
+  const timing = options.quick === true ? { samples: 5, warmupMs: 200 } : { samples: 15 }
+  for (const c of cases) out.push(await measure(c, N, expected, timing))
   return out
 }
 
+/** The markdown table's title. */
+export const TITLE = `for await over ${N.toLocaleString('en')} numbers`
+
 if (require.main === module) {
-  void run().then((rows) => console.log(table(`for await over ${N.toLocaleString('en')} numbers (${process.version})`, rows)))
+  void run({ quick: process.argv.includes('--quick') }).then((rows) => console.log(table(`${TITLE} (${process.version})`, rows)))
 }

@@ -5,7 +5,7 @@
  * after the source is done (the stalled subscription still alive, its buffer full), must stay
  * under 10 MB: a bounded buffer holds `capacity` elements, not the stream.
  *
- * Run: node --expose-gc dist/benchmarks/operators/buffering-memory.js
+ * Run: node --expose-gc dist/benchmarks/operators/buffering-memory.js [--json]
  */
 import { Flow } from '../../lib/flow'
 import type { Operator, Subscriber, Subscription } from '../../lib/protocol'
@@ -107,7 +107,11 @@ export function memoryTable(rows: readonly MemoryRow[]): string {
 
 if (require.main === module) {
   const rows = runMemory()
-  console.log(`Node ${process.version}, ${process.platform}/${process.arch}`)
-  console.log(memoryTable(rows))
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(rows)) // for the --operators plug-in, which runs this file in a child process
+  } else {
+    console.log(`Node ${process.version}, ${process.platform}/${process.arch}`)
+    console.log(memoryTable(rows))
+  }
   if (rows.some((r) => !r.pass)) process.exitCode = 1
 }

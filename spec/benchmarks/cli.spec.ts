@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { main } from '../../benchmarks/cli'
 import { parseBenchArgs, UsageError } from '../../benchmarks/args'
+import * as interop from '../../benchmarks/interop/index'
+import * as operators from '../../benchmarks/operators/index'
+import { runMemoryInChild } from '../../benchmarks/operators/index'
 import { SCENARIOS } from '../../benchmarks/sim/scenario'
 import { familyNames } from '../../benchmarks/sim/strategies'
 
@@ -129,6 +132,42 @@ describe('npm run bench (benchmarks/cli.ts)', () => {
 
     it('needs --report with --from-json', () => {
       expect(() => parseBenchArgs(['--from-json', 'x.json'])).toThrow(UsageError)
+    })
+
+    it('runs the interop and operators plug-ins only when asked, alone with --plugins-only', () => {
+      expect(parseBenchArgs([])).toMatchObject({ interop: false, operators: false, tcp: false, amqp: null })
+      expect(parseBenchArgs(['--operators'])).toMatchObject({ operators: true, interop: false, runSim: true, runThroughput: true })
+      expect(parseBenchArgs(['--interop', '--operators', '--plugins-only'])).toMatchObject({ interop: true, operators: true, runSim: false, runThroughput: false })
+      expect(() => parseBenchArgs(['--plugins-only'])).toThrow(/--plugins-only needs a plug-in/)
+      expect(() => parseBenchArgs(['--operators', '--plugins-only', '--throughput'])).toThrow(/cannot be combined/)
+    })
+  })
+
+  describe('plug-ins', () => {
+    it('lists every plug-in flag with --list', async () => {
+      const r = await cli('--list')
+      expect(r.out).toContain('Plug-ins: --amqp URL, --tcp, --interop, --operators')
+    })
+
+    it('benchmarks/interop and benchmarks/operators export run(options)', () => {
+      expect(typeof interop.run).toBe('function')
+      expect(typeof operators.run).toBe('function')
+    })
+
+    it('the memory run, which needs --expose-gc, reports a missing build instead of failing', async () => {
+      const r = await runMemoryInChild(join(tmpdir(), 'no-such-dir', 'buffering-memory.js'))
+      expect(r).toEqual({ note: expect.stringMatching(/not found: the memory run needs the build/) })
+    })
+
+    it('the memory run gets gc() in its child process (a script that needs it succeeds)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'sluice-gc-'))
+      try {
+        const script = join(dir, 'probe.js')
+        writeFileSync(script, "if (typeof global.gc !== 'function') process.exit(3); global.gc(); console.log(JSON.stringify([{ name: 'probe', pass: true }]))\n")
+        expect(await runMemoryInChild(script)).toEqual({ rows: [{ name: 'probe', pass: true }] })
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   })
 })
