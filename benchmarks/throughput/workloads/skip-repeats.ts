@@ -4,7 +4,7 @@ import { distinctUntilChanged as ixDistinct } from 'ix/iterable/operators'
 import { distinctUntilChanged as rxDistinct, from as rxFrom, reduce as rxReduce } from 'rxjs'
 import { Flow } from '../../../lib/flow'
 import type { Operator } from '../../../lib/protocol'
-import { mostFromArray, mostReduce, reduceWithBatches, sluiceOp, sum, type Workload } from '../common'
+import { mostFromArray, mostReduce, reduceForAwait, reduceWithBatches, sluiceOp, sum, type Workload } from '../common'
 
 type DistinctFn = () => Operator<number, number>
 const distinct = sluiceOp<DistinctFn>('distinctUntilChanged') ?? sluiceOp<DistinctFn>('skipRepeats')
@@ -41,6 +41,7 @@ export const skipRepeatsWorkload: Workload<number[]> = {
           'sluice-request-128': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 128, sum),
           'sluice-request-16': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 16, sum),
           'sluice-request-1': (a: number[]) => () => reduceWithBatches(Flow.from(a).pipe(distinct()), 1, sum),
+          'sluice-for-await-256': (a: number[]) => () => reduceForAwait(Flow.from(a).pipe(distinct()).iterate({ prefetch: 256 }), sum),
         }),
     rxjs: (a) => () => {
       let result = NaN
