@@ -6,7 +6,8 @@
  *
  *   fork('dist/examples/order-processing/scale-out-worker.js', [], { env: { AMQP_URL, QUEUE, PREFETCH, CONCURRENCY, WORK_CPU_US, WORK_IO_MS, WORKER_NAME } })
  *
- * The parent sends `{ kind: 'stop' }` for a graceful stop (`connection.close()`).
+ * The parent sends `{ kind: 'stop' }` for a graceful stop (`connection.close()`); with
+ * WAIT_FOR_GO=1 the worker connects, reports ready and consumes only after `{ kind: 'go' }`.
  */
 import { connect, consume, ConsumerStats, idempotent, workQueue, type Delivery } from '../../adapters/amqp'
 import { IpcDedupStore } from './ipc-dedup'
@@ -57,9 +58,17 @@ async function main(): Promise<void> {
   let processed = 0
   const report = (final: boolean): void => send({ kind: 'stats', name, pid: process.pid, stats, redelivered, duplicates, processed, final })
   const timer = setInterval(() => report(false), 50)
+  let go: () => void = () => undefined
+  const started = process.env.WAIT_FOR_GO === '1' ? new Promise<void>((resolve) => (go = resolve)) : Promise.resolve()
   process.on('message', (m: unknown) => {
-    if ((m as { kind?: unknown } | null)?.kind === 'stop') void connection.close({ timeoutMs: 10_000 })
+    const kind = (m as { kind?: unknown } | null)?.kind
+    if (kind === 'stop') void connection.close({ timeoutMs: 10_000 })
+    if (kind === 'go') go()
   })
+  if (process.env.WAIT_FOR_GO === '1') {
+    send({ kind: 'ready', name })
+    await started
+  }
   const done = consume(connection, { queue, prefetch, stats })
     .pipe(
       idempotent({
@@ -82,7 +91,7 @@ async function main(): Promise<void> {
       },
       { concurrency },
     )
-  send({ kind: 'ready', name })
+  if (process.env.WAIT_FOR_GO !== '1') send({ kind: 'ready', name })
   try {
     await done
   } finally {

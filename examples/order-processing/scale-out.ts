@@ -28,6 +28,8 @@ export interface ScaleOutOptions {
   work?: { cpuUs?: number; ioMs?: number }
   /** SIGKILL worker 0 once this many orders have been processed in total. */
   killAfter?: number
+  /** Publish everything before the workers start, and time from 'go' (throughput runs). */
+  prefill?: boolean
   /** Rejects when the run takes longer. Default 80 s. */
   deadlineMs?: number
   /** Connection names start with this (for `rabbitmqctl` inspection). Default 'sluice-scale'. */
@@ -44,7 +46,7 @@ export interface ScaleOutResult {
   duplicatesSkipped: number
   redelivered: number
   published: number
-  /** From the first publish to the last distinct order processed. */
+  /** From the first publish (with `prefill`: from 'go') to the last distinct order processed. */
   elapsedMs: number
   dedupLookups: number
 }
@@ -80,7 +82,18 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
   const failures: string[] = []
 
   const connection = await connect(url, { name: `${prefix}-publisher`, topology: workQueue({ queue: options.queue }) })
+  const orders: OutgoingMessage[] = []
+  for (let i = 0; i < options.messages; i++) {
+    orders.push({ content: JSON.stringify({ id: `order-${i}`, customer: `c${i % 97}` }), properties: { messageId: `order-${i}`, contentType: 'application/json' } })
+  }
+  for (let i = 0; i < resends; i++) orders.push(orders[i] as OutgoingMessage)
+  const publishAll = async (): Promise<number> => {
+    const sink = publish(connection, { exchange: '', routingKey: options.queue, maxInFlight: 1000, persistent: false })
+    Flow.from(orders).subscribe(sink)
+    return (await sink.done).published
+  }
   try {
+    const prefilled = options.prefill === true ? await publishAll() : 0
     for (let i = 0; i < options.workers; i++) {
       const name = `${prefix}-${i}`
       const child = fork(script, [], {
@@ -93,6 +106,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
           CONCURRENCY: String(options.concurrency ?? 10),
           WORK_CPU_US: String(options.work?.cpuUs ?? 0),
           WORK_IO_MS: String(options.work?.ioMs ?? 0),
+          WAIT_FOR_GO: options.prefill === true ? '1' : '0',
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
@@ -144,15 +158,10 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
         }
       }
     })
-    const orders: OutgoingMessage[] = []
-    for (let i = 0; i < options.messages; i++) {
-      orders.push({ content: JSON.stringify({ id: `order-${i}`, customer: `c${i % 97}` }), properties: { messageId: `order-${i}`, contentType: 'application/json' }, })
-    }
-    for (let i = 0; i < resends; i++) orders.push(orders[i] as OutgoingMessage)
     firstPublish = Date.now()
-    const sink = publish(connection, { exchange: '', routingKey: options.queue, maxInFlight: 1000, persistent: false })
-    Flow.from(orders).subscribe(sink)
-    const report = await sink.done
+    let published = prefilled
+    if (options.prefill === true) for (const child of children) child.send({ kind: 'go' })
+    else published = await publishAll()
     await allDone
     const elapsedMs = lastDistinct - firstPublish
     // the re-sends come last: wait until the queue is empty and nothing is unacked
@@ -166,7 +175,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
       killed,
       duplicatesSkipped: all.reduce((s, r) => s + r.duplicates, 0),
       redelivered: all.reduce((s, r) => s + r.redelivered, 0),
-      published: report.published,
+      published,
       elapsedMs,
       dedupLookups: authority.lookups,
     }
