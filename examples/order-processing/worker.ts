@@ -15,11 +15,19 @@ export interface Worker {
   readonly stats: ConsumerStats
   /** Resolves when the consumer flow has ended (after `stop()` or on error). */
   readonly finished: Promise<void>
-  /** Graceful stop: basic.cancel, finish in-flight, ack, close the connection. */
-  stop(): Promise<void>
+  /** Graceful stop: basic.cancel, finish in-flight, ack (for up to `timeoutMs`, default 10 s), close the connection. */
+  stop(timeoutMs?: number): Promise<void>
 }
 
-export function startWorker(connection: AmqpConnection, queue: string, options: { prefetch?: number; concurrency?: number; handle?: (order: Order) => Promise<void> } = {}): Worker {
+export interface WorkerOptions {
+  prefetch?: number
+  concurrency?: number
+  /** Larger deliveries are parked in `<queue>.dead` with reason headers, never parsed. Default 1 MiB. */
+  maxMessageBytes?: number
+  handle?: (order: Order) => Promise<void>
+}
+
+export function startWorker(connection: AmqpConnection, queue: string, options: WorkerOptions = {}): Worker {
   const registry = new Registry()
   const processedTotal = new Counter({ name: 'orders_processed_total', help: 'Orders processed', registers: [registry] })
   const duplicates = new Counter({ name: 'orders_duplicates_total', help: 'Redelivered or re-sent orders skipped', registers: [registry] })
@@ -49,7 +57,7 @@ export function startWorker(connection: AmqpConnection, queue: string, options: 
     onComplete: () => undefined,
   })
 
-  const finished = consume(connection, { queue, prefetch: options.prefetch ?? 20, stats })
+  const finished = consume(connection, { queue, prefetch: options.prefetch ?? 20, stats, maxMessageBytes: options.maxMessageBytes ?? 1024 * 1024, oversized: { exchange: `${queue}.dlx` } })
     .pipe(idempotent({ onDuplicate: () => duplicates.inc() }))
     .forEach(
       async (delivery: Delivery) => {
@@ -72,9 +80,9 @@ export function startWorker(connection: AmqpConnection, queue: string, options: 
     processed,
     stats,
     finished,
-    async stop() {
+    async stop(timeoutMs = 10_000) {
       ;(depthSubscription as Subscription | null)?.cancel()
-      await connection.close({ timeoutMs: 10_000 })
+      await connection.close({ timeoutMs })
       await finished
     },
   }
