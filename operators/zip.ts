@@ -73,10 +73,10 @@ export function zip(...args: unknown[]): Flow<unknown[]> {
  * await Flow.of(1, 2).pipe(zipWith(['a', 'b', 'c'])).toArray() // [[1, 'a'], [2, 'b']]
  */
 export function zipWith<T, U>(other: FlowInput<U>, options?: ZipOptions): Operator<T, [T, U]> {
-  if (options !== undefined) object('zipWith', 'options', options)
+  const opts = optional(options, {}, (v) => object('zipWith', 'options', v))
+  const prefetch = optional(opts['prefetch'], 32, (v) => positiveInt('zipWith', 'prefetch', v))
   const right = Flow.from(other)
-  return (source: Publisher<T>) =>
-    options === undefined ? zip<[T, U]>(source, right) : zip<[T, U]>(source, right, options)
+  return (source: Publisher<T>) => zip<[T, U]>(source, right, { prefetch })
 }
 
 /** The one Subscription the downstream sees; one drain loop for the sources and the tuples. */

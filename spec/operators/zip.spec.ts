@@ -245,6 +245,8 @@ describe('zip', () => {
   describe('options', () => {
     it('rejects a bad prefetch, naming the operator, the option and the value', () => {
       expect(() => zip([1], { prefetch: 0 })).toThrow(new TypeError('zip: prefetch must be a positive integer, got 0'))
+      expect(() => zipWith([1], { prefetch: -1 })).toThrow(new TypeError('zipWith: prefetch must be a positive integer, got -1'))
+      expect(() => zipWith([1], 'fast' as never)).toThrow(new TypeError('zipWith: options must be an object, got "fast"'))
     })
 
     it('zipWith pairs the source with another input', async () => {
