@@ -19,7 +19,7 @@ describe('throughput runner (--throughput)', () => {
       const out = join(dir, 'out.json')
       const stdout = execFileSync(
         process.execPath,
-        [CLI, '--throughput', '--quick', '--workloads', 'filter-map-reduce-1k,zip', '--libraries', 'sluice,most', '--json', out],
+        [CLI, '--throughput', '--quick', '--workloads', 'filter-map-reduce-1k,zip,merge', '--libraries', 'sluice,most,ix', '--json', out],
         { encoding: 'utf8', timeout: 120_000 },
       )
       expect(stdout).toMatch(/filter-map-reduce-1k/)
@@ -35,8 +35,9 @@ describe('throughput runner (--throughput)', () => {
         expect(r?.loopNsPerElement).toBeGreaterThan(0)
       }
       expect(row('loop', 'filter-map-reduce-1k')?.ratio).toBe(1)
-      expect(row('sluice', 'zip')).toMatchObject({ status: 'missing', note: 'sluice has no zip operator' })
-      expect(row('most', 'zip')?.status).toBe('ok')
+      for (const library of ['sluice', 'most', 'ix']) expect({ library, status: row(library, 'zip')?.status }).toEqual({ library, status: 'ok' })
+      expect(row('sluice', 'merge')?.status).toBe('ok')
+      expect(row('ix', 'merge')).toMatchObject({ status: 'missing', note: 'IxJS has no merge for synchronous iterables' })
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
