@@ -13,9 +13,9 @@ const FIRST: unique symbol = Symbol('first')
  *
  * ```
  * source:  a---a---b---b---a---|
- * request: 2--------------------
- * upstream:2---1-------1--------   (one more for each repeat)
- * output:  a-------b-----------|   (then a, once 1 more is requested)
+ * request: 3--------------------
+ * upstream:3---1-------1--------   (one more for each repeat)
+ * output:  a-------b-------a---|
  * ```
  *
  * **Demand**: passed through; each repeat is replaced by a `request(1)` upstream (skipped

@@ -33,8 +33,8 @@ type Inner = InnerSubscriber<unknown, Slot>
  * a:        1---2-------3---|
  * b:        --x---y---z-----|
  * request:  5----------------
- * upstream: 5 to a and to b (min(demand, prefetch))
- * output:   --[1,x]-[2,y]---[3,z]|
+ * upstream: 5 to a, 5 to b    (min(unmet demand, prefetch))
+ * output:   --A---B-----C---|   A = [1, x], B = [2, y], C = [3, z]
  * ```
  *
  * **Demand**: owned and bounded. Nothing is requested before the downstream asks. Each
