@@ -164,8 +164,17 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
     else published = await publishAll()
     await allDone
     const elapsedMs = lastDistinct - firstPublish
-    // the re-sends come last: wait until the queue is empty and nothing is unacked
-    await waitForEmptyQueue(connection, options.queue, deadline)
+    // the re-sends come last: wait until nothing is ready in the queue and every live worker
+    // reports an empty window (ready counts exclude what sits unacked in the windows)
+    const live = (): WorkerReport[] => [...reports.values()].filter((r) => r.name !== killed?.name)
+    for (;;) {
+      await waitForEmptyQueue(connection, options.queue, deadline)
+      const since = Date.now()
+      await new Promise((r) => setTimeout(r, 120)) // > two report periods
+      const quiet = live().every((r) => r.stats.unackedAtBroker === 0 && r.stats.buffered === 0)
+      if (quiet && Date.now() - since >= 100) break
+      if (Date.now() > deadline) throw new Error('scale-out run: workers still hold deliveries at the deadline')
+    }
     for (const child of children) if (child.connected) child.send({ kind: 'stop' })
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 15_000))])
     const all = [...reports.values()]
