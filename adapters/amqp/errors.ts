@@ -5,20 +5,25 @@ import { SluiceError } from '../../lib/errors'
  * a message goes through `redactUrl` first.
  */
 
-/** `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`; non-URLs become `<amqp url>`. */
+/**
+ * `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`; strings that are not URLs
+ * become `<amqp url>`. Redacts on the text, up to the last `@` (a password typed without
+ * URL encoding — `p@ss/word` — would otherwise leave a piece in the host or path).
+ */
 export function redactUrl(url: string): string {
+  const redacted = scrub(url)
+  if (redacted !== url) return redacted
   try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
+    new URL(url)
+    return url
   } catch {
     return '<amqp url>'
   }
 }
 
-/** Removes anything that looks like `user:password@` from a message (amqplib quotes URLs in some errors). */
+/** Replaces the password of every `scheme://user:password@` in a message, up to the last `@` before whitespace. */
 export function scrub(message: string): string {
-  return message.replace(/(amqps?:\/\/[^:/@\s]*):[^@\s]*@/g, '$1:***@')
+  return message.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):\S*@/gi, '$1:***@')
 }
 
 /** A hint for the TLS failures people meet first (an untrusted CA, a name mismatch). */

@@ -1,5 +1,7 @@
 import util from 'node:util'
-import { AmqpChannelError, AmqpConnectionError, connect, consume, ConsumerStats, publish, workQueue, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
+import fc from 'fast-check'
+import { AmqpChannelError, AmqpConnectionError, connect, consume, ConsumerStats, publish, redactUrl, workQueue, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
+import { scrub } from '../../../adapters/amqp/errors'
 import { Flow } from '../../../lib/flow'
 import { startWorker } from '../../../examples/order-processing/worker'
 import { AMQP_URL, closeConnectionsNamed, describeBroker, rabbitmqctl, Raw, sleep, uniqueName, until } from './broker'
@@ -67,6 +69,21 @@ function recordEvents(connection: AmqpConnection, into: string[]): void {
 }
 
 describe('amqp security (no broker needed)', () => {
+  it('redactUrl and scrub never return the password, encoded or not, whatever characters it has (fast-check)', () => {
+    const password = fc.string({ unit: fc.constantFrom(...'abcXYZ019@/:%?#&=+!~*\'$,;[]'.split('')), minLength: 6, maxLength: 24 }).map((p) => `Q${p}`)
+    fc.assert(
+      fc.property(password, fc.constantFrom('amqp', 'amqps', 'http'), fc.constantFrom('', '/vh', ':5672/vh', ':1'), (pw, scheme, rest) => {
+        for (const url of [`${scheme}://svc:${encodeURIComponent(pw)}@127.0.0.1${rest}`, `${scheme}://svc:${pw}@127.0.0.1${rest}`]) {
+          for (const out of [redactUrl(url), scrub(`could not connect to ${url} (refused)`), scrub(`"${url}"`)]) {
+            expect(out).not.toContain(pw)
+            expect(out).not.toContain(encodeURIComponent(pw))
+          }
+        }
+      }),
+      { numRuns: 300 },
+    )
+  })
+
   it('a malformed or non-amqp URL is refused with a TypeError that shows no password', async () => {
     for (const url of [`http://guest:${ENCODED}@${hostPort}`, `amqp://guest:${ENCODED}@`, `amqp//guest:${PASSWORD}@host`]) {
       const error = await connect(url).catch((e: unknown) => e)

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -86,7 +86,11 @@ async function tlsProxy(pki: Pki, requireClientCert: boolean): Promise<Proxy> {
   }
 }
 
-describeBroker('amqp over TLS (amqps://, TLS-terminating proxy)', () => {
+/** openssl makes the throwaway CA; without it the file skips with a reason (fails under SLUICE_REQUIRE_BROKER=1, as CI sets). */
+const opensslMissing = spawnSync('openssl', ['version']).status !== 0
+if (opensslMissing && process.env.SLUICE_REQUIRE_BROKER !== '1') console.warn('[sluice amqp] skipping the TLS tests: `openssl` is not installed (CI: apt-get install openssl)')
+
+;(opensslMissing && process.env.SLUICE_REQUIRE_BROKER !== '1' ? describe.skip : describeBroker)('amqp over TLS (amqps://, TLS-terminating proxy)', () => {
   let pki: Pki
   let proxy: Proxy
   let mtls: Proxy
