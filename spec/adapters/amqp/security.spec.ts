@@ -70,7 +70,7 @@ function recordEvents(connection: AmqpConnection, into: string[]): void {
 
 describe('amqp security (no broker needed)', () => {
   it('redactUrl and scrub never return the password, encoded or not, whatever characters it has (fast-check)', () => {
-    const password = fc.string({ unit: fc.constantFrom(...'abcXYZ019@/:%?#&=+!~*\'$,;[]'.split('')), minLength: 6, maxLength: 24 }).map((p) => `Q${p}`)
+    const password = fc.string({ unit: fc.constantFrom(...'abcXYZ019@/:%?#&=+!~*\'$,;[]'.split('')), minLength: 6, maxLength: 24 })
     fc.assert(
       fc.property(password, fc.constantFrom('amqp', 'amqps', 'http'), fc.constantFrom('', '/vh', ':5672/vh', ':1'), (pw, scheme, rest) => {
         for (const url of [`${scheme}://svc:${encodeURIComponent(pw)}@127.0.0.1${rest}`, `${scheme}://svc:${pw}@127.0.0.1${rest}`]) {
