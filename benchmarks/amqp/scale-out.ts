@@ -6,7 +6,8 @@
  * Time from 'go' to the last distinct order processed; the median of `repeats` runs,
  * worker counts interleaved. Results: benchmarks/results/amqp-scale-out.md.
  *
- *   npm run build && node dist/benchmarks/amqp/scale-out.js [--quick]
+ *   npm run build && node dist/benchmarks/amqp/scale-out.js [--quick] [--repeats N]
+ *   SLUICE_BENCH_SCALE=CPU node dist/benchmarks/amqp/scale-out.js --repeats 5   # one workload
  */
 import os from 'node:os'
 import { connect } from '../../adapters/amqp'
@@ -19,13 +20,16 @@ interface Workload {
 }
 
 const quick = process.argv.includes('--quick')
-const repeats = quick ? 1 : 3
+const repeatsArg = process.argv.indexOf('--repeats')
+const repeats = repeatsArg > 0 ? Number(process.argv[repeatsArg + 1]) : quick ? 1 : 3
+/** `SLUICE_BENCH_SCALE=cpu` runs only the workloads whose name contains it. */
+const ONLY = process.env.SLUICE_BENCH_SCALE ?? ''
 const WORKERS = [1, 2, 4]
 const WORKLOADS: Workload[] = [
   { name: 'no work (JSON parse, dedupe lookup, ack)', messages: quick ? 5000 : 20_000, work: {} },
   { name: '200 µs CPU per message', messages: quick ? 2000 : 10_000, work: { cpuUs: 200 } },
   { name: '5 ms I/O wait per message (10 concurrent)', messages: quick ? 2000 : 10_000, work: { ioMs: 5 } },
-]
+].filter((w) => ONLY === '' || w.name.includes(ONLY))
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
