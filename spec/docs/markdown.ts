@@ -1,0 +1,145 @@
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+// Reading README.md and docs/*.md for the docs specs: fenced code blocks with the
+// `<!-- check: … -->` comment that may precede them, headings (as GitHub anchors) and
+// relative links.
+
+export const root = join(__dirname, '../..')
+
+/** README.md and every docs/*.md, as paths relative to the repository root. */
+export function markdownFiles(): string[] {
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .sort()
+    .map((name) => `docs/${name}`)
+  return ['README.md', ...docs]
+}
+
+export function readMarkdown(file: string): string[] {
+  return readFileSync(join(root, file), 'utf8').split('\n')
+}
+
+/**
+ * What a `<!-- check: … -->` comment right before a block asks for:
+ * - `skip (reason)`: the block is not meant to compile (the reason is listed by the spec);
+ * - `prelude` followed by lines of TypeScript: prepended to the block, unseen by readers
+ *   (for the free names of a fragment that the shared spec/docs/prelude.d.ts lacks).
+ */
+export type Directive = { kind: 'none' } | { kind: 'skip'; reason: string } | { kind: 'prelude'; code: string }
+
+export interface CodeBlock {
+  file: string
+  /** 1-based line of the first line of code (the line after the opening fence). */
+  line: number
+  lang: string
+  code: string
+  directive: Directive
+}
+
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/
+
+/** Every fenced block in one markdown file, with the directive comment before it. */
+export function codeBlocks(file: string): CodeBlock[] {
+  const lines = readMarkdown(file)
+  const blocks: CodeBlock[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const open = FENCE.exec(lines[i] ?? '')
+    if (open === null) continue
+    const marker = open[2] ?? '```'
+    const body: string[] = []
+    let j = i + 1
+    for (; j < lines.length; j++) {
+      const text = lines[j] ?? ''
+      if (text.trim().startsWith(marker) && text.trim().replace(/[`~]/g, '') === '') break
+      body.push(text)
+    }
+    blocks.push({ file, line: i + 2, lang: open[3] ?? '', code: body.join('\n'), directive: directiveBefore(file, lines, i) })
+    i = j
+  }
+  return blocks
+}
+
+/** The `<!-- check: … -->` comment that ends on the last non-blank line before line `fence`. */
+function directiveBefore(file: string, lines: string[], fence: number): Directive {
+  let end = fence - 1
+  while (end >= 0 && (lines[end] ?? '').trim() === '') end--
+  if (end < 0 || !(lines[end] ?? '').trim().endsWith('-->')) return { kind: 'none' }
+  let start = end
+  while (start >= 0 && !(lines[start] ?? '').includes('<!--')) start--
+  if (start < 0) return { kind: 'none' }
+  const comment = lines.slice(start, end + 1).join('\n')
+  const m = /<!--\s*check:\s*([\s\S]*?)\s*-->/.exec(comment)
+  if (m === null) return { kind: 'none' }
+  const text = m[1] ?? ''
+  const skip = /^skip\s*\(([\s\S]+)\)$/.exec(text)
+  if (skip !== null) return { kind: 'skip', reason: (skip[1] ?? '').trim() }
+  const prelude = /^prelude\b([\s\S]*)$/.exec(text)
+  if (prelude !== null) return { kind: 'prelude', code: (prelude[1] ?? '').trim() }
+  throw new Error(`${file}:${fence + 1}: unknown check directive before line ${fence + 1}: ${text}`)
+}
+
+/** GitHub's anchor for a heading text: lower case, punctuation removed, spaces → '-'. */
+export function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/`/g, '')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
+}
+
+/** The anchors of a markdown file's headings, outside code fences, with GitHub's -1, -2 suffixes. */
+export function anchors(file: string): Set<string> {
+  const seen = new Map<string, number>()
+  const out = new Set<string>()
+  for (const { text } of proseLines(file)) {
+    const h = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text)
+    if (h === null) continue
+    const base = slug(h[1] ?? '')
+    const n = seen.get(base) ?? 0
+    seen.set(base, n + 1)
+    out.add(n === 0 ? base : `${base}-${n}`)
+  }
+  for (const { text } of proseLines(file)) {
+    for (const m of text.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) out.add(m[1] ?? '')
+  }
+  return out
+}
+
+/** The lines of a markdown file that are outside fenced code blocks. */
+export function proseLines(file: string): { line: number; text: string }[] {
+  const out: { line: number; text: string }[] = []
+  let fence: string | undefined
+  readMarkdown(file).forEach((text, i) => {
+    const open = FENCE.exec(text)
+    if (fence === undefined && open !== null) fence = open[2]
+    else if (fence !== undefined && text.trim().startsWith(fence) && text.trim().replace(/[`~]/g, '') === '') fence = undefined
+    else if (fence === undefined) out.push({ line: i + 1, text })
+  })
+  return out
+}
+
+export interface Link {
+  file: string
+  line: number
+  target: string
+}
+
+/** Relative links `[text](target)` and `[label]: target` outside code (spans and fences). */
+export function relativeLinks(file: string): Link[] {
+  const links: Link[] = []
+  for (const { line, text } of proseLines(file)) {
+    const prose = text.replace(/`[^`]*`/g, '')
+    const targets = [
+      ...[...prose.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] ?? ''),
+      ...[...prose.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)].map((m) => m[1] ?? ''),
+    ]
+    for (const target of targets) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue // http:, https:, mailto:
+      links.push({ file, line, target })
+    }
+  }
+  return links
+}
