@@ -11,7 +11,7 @@
  */
 import { createRequire } from 'node:module'
 
-/** js-yaml 4 (present in node_modules as a dependency of the lint/test tooling; not added by sluice). */
+/** js-yaml 4 (a devDependency). */
 export const yaml = createRequire(__filename)('js-yaml') as { dump(value: unknown, options?: object): string; load(text: string): unknown; loadAll(text: string): unknown[] }
 
 export interface RenderContext {
