@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, normalize, relative } from 'node:path'
 import ts from 'typescript'
-import { anchors, codeBlocks, markdownFiles, relativeLinks, root, slug, type CodeBlock } from './markdown'
+import { anchors, codeBlocks, markdownFiles, pathMentions, relativeLinks, root, slug, type CodeBlock } from './markdown'
 
 // The documentation tells the truth about the code: every ```ts block in README.md and
 // docs/*.md type-checks against the library's sources, and every relative link resolves.
@@ -260,6 +260,23 @@ describe('docs code blocks', () => {
   })
 })
 
+/** Whether `path` (`*` and `<name>` match one path segment) names something under `base`. */
+function pathExists(base: string, path: string): boolean {
+  const segments = path.replace(/<[^>]*>/g, '*').split('/')
+  let candidates = [base]
+  for (const segment of segments) {
+    if (!segment.includes('*')) {
+      candidates = candidates.map((c) => join(c, segment)).filter((c) => existsSync(c))
+      continue
+    }
+    const re = new RegExp(`^${segment.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+    candidates = candidates.flatMap((c) =>
+      existsSync(c) && statSync(c).isDirectory() ? readdirSync(c).filter((name) => re.test(name)).map((name) => join(c, name)) : [],
+    )
+  }
+  return candidates.length > 0
+}
+
 describe('docs links', () => {
   const links = markdownFiles().flatMap(relativeLinks)
 
@@ -271,6 +288,17 @@ describe('docs links', () => {
 
   it('finds the relative links', () => {
     expect(links.length).toBeGreaterThan(10)
+  })
+
+  it('every repository path the prose names exists (relative to the root or to the page)', () => {
+    const mentions = markdownFiles().flatMap(pathMentions)
+    expect(mentions.length).toBeGreaterThan(10)
+    expect(pathExists(root, 'spec/adapters/*/conformance.spec.ts')).toBe(true)
+    expect(pathExists(root, 'docs/operators.md')).toBe(false)
+    const missing = mentions
+      .filter(({ file, path }) => !pathExists(root, path) && !pathExists(join(root, dirname(file)), path))
+      .map(({ file, line, path }) => `${file}:${line} → ${path}`)
+    expect(missing).toEqual([])
   })
 
   it('every relative link resolves to a file, and every #anchor to a heading', () => {

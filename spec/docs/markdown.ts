@@ -143,3 +143,30 @@ export function relativeLinks(file: string): Link[] {
   }
   return links
 }
+
+export interface PathMention {
+  file: string
+  line: number
+  path: string
+}
+
+const TOP_DIRS = ['lib', 'operators', 'adapters', 'spec', 'benchmarks', 'examples', 'docs', '.ci']
+
+/**
+ * Repository paths the prose names outside links and fences (`spec/core/model.spec.ts`,
+ * `adapters/<name>/index.ts`; `<…>` and `*` match one path segment). Paths under dist/ are
+ * build output and are not listed.
+ */
+export function pathMentions(file: string): PathMention[] {
+  const out: PathMention[] = []
+  const re = new RegExp(`(?<![\\w/.])((?:${TOP_DIRS.map((d) => d.replace('.', '\\.')).join('|')})/[\\w./*<>-]*)`, 'g')
+  for (const { line, text } of proseLines(file)) {
+    const prose = text.replace(/\]\([^)]*\)/g, ']') // link targets are checked as links
+    for (const m of prose.matchAll(re)) {
+      const path = (m[1] ?? '').replace(/[.]+$/, '')
+      if (path.endsWith('/') || !path.includes('/')) continue
+      out.push({ file, line, path })
+    }
+  }
+  return out
+}
