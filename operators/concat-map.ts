@@ -66,7 +66,7 @@ class ConcatMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent
   onNext(value: T): void {
     if (!this.acceptOuter('concatMap')) return
     this.queue.push(value)
-    this.loop.drain()
+    this.drain()
   }
 
   protected demanded(n: number): void {
@@ -106,7 +106,7 @@ class ConcatMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent
       this.freed = 0
       if (!this.outerDone && !this.terminated && this.failure === null) this.requestOuter(this.limit)
     }
-    this.loop.drain()
+    this.drain()
   }
 
   protected cancelInners(): void {

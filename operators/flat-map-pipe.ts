@@ -21,6 +21,9 @@ export abstract class FlatMapPipe<T, R> extends Pipe<T, R> {
   /** Cancelled by downstream, or a terminal signal was sent: nothing more happens. */
   protected terminated = false
   private index = 0
+  /** True between `beginDirect()` and `endDirect()`; a drain requested meanwhile runs at `endDirect()`. */
+  private direct = false
+  private directMissed = false
 
   constructor(
     downstream: Subscriber<R>,
@@ -29,7 +32,38 @@ export abstract class FlatMapPipe<T, R> extends Pipe<T, R> {
     super(downstream)
   }
 
+  /** One turn of the drain loop; it alone emits queued elements, and calls `checkTerminated`. */
   protected abstract drainOnce(): void
+
+  /** Every drain goes through here: runs a drain turn now, or after the current turn or direct emission. */
+  protected drain(): void {
+    if (this.direct) this.directMissed = true
+    else this.loop.drain()
+  }
+
+  /** True when neither a drain turn nor a direct emission runs: an element may skip the queues. */
+  protected get canEmitDirectly(): boolean {
+    return !this.direct && !this.loop.running
+  }
+
+  /**
+   * The fast path (RxJava `FlowableFlatMap.tryEmit`): `beginDirect()`, emit, `endDirect()` in a
+   * `finally`, only when `canEmitDirectly`. Like a drain turn it excludes the loop, so
+   * downstream is never re-entered: drain requests made meanwhile (a request(), an error, a
+   * cancel from inside onNext) are held and run as one drain turn by `endDirect()`.
+   */
+  protected beginDirect(): void {
+    this.direct = true
+  }
+
+  protected endDirect(): void {
+    this.direct = false
+    if (this.directMissed) {
+      this.directMissed = false
+      this.loop.drain()
+    }
+  }
+
   /** Valid demand `n` arrived and was added to `requested`. */
   protected abstract demanded(n: number): void
   /** Cancels every inner source. */
@@ -48,7 +82,7 @@ export abstract class FlatMapPipe<T, R> extends Pipe<T, R> {
   override onComplete(): void {
     if (this.outerDone || this.terminated) return
     this.outerDone = true
-    this.loop.drain()
+    this.drain()
   }
 
   override request(n: number): void {
@@ -66,7 +100,7 @@ export abstract class FlatMapPipe<T, R> extends Pipe<T, R> {
     if (this.terminated) return
     this.terminated = true
     this.cancelSources()
-    this.loop.drain()
+    this.drain()
   }
 
   /** Asks the outer source for `n` more elements. */
@@ -101,7 +135,7 @@ export abstract class FlatMapPipe<T, R> extends Pipe<T, R> {
     if (this.terminated || this.failure !== null) return
     this.failure = { error }
     this.cancelSources()
-    this.loop.drain()
+    this.drain()
   }
 
   private cancelSources(): void {

@@ -15,12 +15,56 @@ export interface MergeMapOptions {
 
 /** Per-inner bookkeeping: its queue (≤ prefetch), demand not yet met, elements emitted since the last replenish. */
 interface InnerState<R> {
-  readonly queue: R[]
+  readonly queue: RingQueue<R>
   outstanding: number
   consumed: number
   done: boolean
 }
 type Inner<R> = InnerSubscriber<R, InnerState<R>>
+
+/**
+ * A FIFO on a power-of-two ring that grows by doubling when full (no `Array.shift()`). An
+ * inner's queue never holds more than `prefetch` elements (queued + outstanding + consumed
+ * since the last replenish = prefetch), so the ring never exceeds max(8, 2 × prefetch) slots.
+ */
+class RingQueue<R> {
+  private buffer: (R | undefined)[] = []
+  private mask = -1
+  private head = 0
+  size = 0
+
+  push(value: R): void {
+    if (this.size === this.buffer.length) this.grow()
+    this.buffer[(this.head + this.size) & this.mask] = value
+    this.size++
+  }
+
+  /** The oldest element; only called when `size > 0`. */
+  shift(): R {
+    const value = this.buffer[this.head] as R
+    this.buffer[this.head] = undefined
+    this.head = (this.head + 1) & this.mask
+    this.size--
+    return value
+  }
+
+  clear(): void {
+    this.buffer = []
+    this.mask = -1
+    this.head = 0
+    this.size = 0
+  }
+
+  private grow(): void {
+    const old = this.buffer
+    const capacity = old.length === 0 ? 8 : old.length * 2
+    const buffer = new Array<R | undefined>(capacity)
+    for (let i = 0; i < this.size; i++) buffer[i] = old[(this.head + i) & this.mask]
+    this.buffer = buffer
+    this.mask = capacity - 1
+    this.head = 0
+  }
+}
 
 /**
  * Maps each element to an inner source (anything `Flow.from` accepts) and merges the inner
@@ -38,10 +82,11 @@ type Inner<R> = InnerSubscriber<R, InnerState<R>>
  * the outer source is requested `concurrency` elements, and one more each time an inner
  * source completes and its queue is emptied — so at most `concurrency` inner subscriptions
  * exist and no outer element is pulled that cannot be started at once. Each inner source is
- * requested `prefetch` and replenished once 75% of that was emitted downstream. Elements
- * that arrive without downstream demand wait in their inner's queue, so at most
- * `concurrency × prefetch` elements are held (512 with the defaults). Inners are served
- * round-robin. An invalid `request(n)` cancels everything and signals `onError(RangeError)` (§3.9).
+ * requested `prefetch` and replenished once 75% of that was emitted downstream. An element
+ * that arrives while downstream has demand and its inner's queue is empty is emitted at once;
+ * elements that arrive without downstream demand wait in their inner's queue, so at most
+ * `concurrency × prefetch` elements are held (512 with the defaults). Queued elements are
+ * served round-robin across inners. An invalid `request(n)` cancels everything and signals `onError(RangeError)` (§3.9).
  * **Drops**: none. On error or cancel, queued elements are discarded. An error from the
  * outer source, an inner source or `fn` cancels everything and is signalled once.
  *
@@ -66,6 +111,8 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   private completed = 0
   private started = false
   private readonly limit: number
+  /** Elements in all the inners' queues. */
+  private queued = 0
 
   constructor(
     downstream: Subscriber<R>,
@@ -81,7 +128,7 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
     if (!this.acceptOuter('mergeMap')) return
     const source = this.project(value)
     if (source === null) return
-    const inner: Inner<R> = new InnerSubscriber(this, { queue: [], outstanding: 0, consumed: 0, done: false })
+    const inner: Inner<R> = new InnerSubscriber(this, { queue: new RingQueue<R>(), outstanding: 0, consumed: 0, done: false })
     this.inners.push(inner)
     source.subscribe(inner)
   }
@@ -91,7 +138,7 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
       this.started = true
       this.requestOuter(this.concurrency)
     }
-    this.loop.drain()
+    this.drain()
   }
 
   innerSubscribed(inner: Inner<R>): void {
@@ -111,8 +158,19 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
       return
     }
     state.outstanding = produced(state.outstanding, 1)
+    if (this.requested > 0 && state.queue.size === 0 && this.canEmitDirectly) {
+      // The fast path: demand, nothing of this inner queued (its order is kept), nobody draining.
+      this.beginDirect()
+      try {
+        this.emit(inner, value)
+      } finally {
+        this.endDirect()
+      }
+      return
+    }
     state.queue.push(value)
-    this.loop.drain()
+    this.queued++
+    this.drain()
   }
 
   innerError(_inner: Inner<R>, error: unknown): void {
@@ -122,7 +180,7 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   innerComplete(inner: Inner<R>): void {
     inner.state.done = true
     this.completed++
-    this.loop.drain()
+    this.drain()
   }
 
   protected cancelInners(): void {
@@ -130,7 +188,9 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   }
 
   protected clear(): void {
+    for (const inner of this.inners) inner.state.queue.clear()
     this.inners = []
+    this.queued = 0
   }
 
   protected get idle(): boolean {
@@ -139,28 +199,34 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
 
   protected drainOnce(): void {
     if (this.checkTerminated()) return
-    while (this.requested > 0) {
+    while (this.queued > 0 && this.requested > 0) {
       const inner = this.nextReady()
       if (inner === null) break
-      const state = inner.state
-      const value = state.queue.shift() as R
-      this.requested = produced(this.requested, 1)
-      this.downstream.onNext(value)
-      if (this.terminated || this.failure !== null) return
-      if (++state.consumed === this.limit && !state.done) {
-        state.consumed = 0
-        state.outstanding = addCap(state.outstanding, this.limit)
-        inner.request(this.limit)
-      }
+      this.queued--
+      if (!this.emit(inner, inner.state.queue.shift())) return
     }
     if (this.completed > 0) this.releaseFinished()
     this.checkTerminated()
   }
 
+  /** Emits one element of `inner` (demand was checked) and replenishes it; false if the flow ended meanwhile. */
+  private emit(inner: Inner<R>, value: R): boolean {
+    this.requested = produced(this.requested, 1)
+    this.downstream.onNext(value)
+    if (this.terminated || this.failure !== null) return false
+    const state = inner.state
+    if (++state.consumed === this.limit && !state.done) {
+      state.consumed = 0
+      state.outstanding = addCap(state.outstanding, this.limit)
+      inner.request(this.limit)
+    }
+    return true
+  }
+
   /** Removes completed inners whose queue is empty and requests one outer element per freed slot. */
   private releaseFinished(): void {
     const before = this.inners.length
-    this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.length === 0))
+    this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.size === 0))
     const freed = before - this.inners.length
     this.completed -= freed
     if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) this.requestOuter(freed)
@@ -170,11 +236,12 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   private nextReady(): Inner<R> | null {
     const inners = this.inners
     const count = inners.length
+    let at = this.cursor < count ? this.cursor : 0
     for (let i = 0; i < count; i++) {
-      const at = (this.cursor + i) % count
       const inner = inners[at] as Inner<R>
-      if (inner.state.queue.length > 0) {
-        this.cursor = at + 1
+      at = at + 1 === count ? 0 : at + 1
+      if (inner.state.queue.size > 0) {
+        this.cursor = at
         return inner
       }
     }

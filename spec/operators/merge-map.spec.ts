@@ -62,6 +62,30 @@ describe('mergeMap', () => {
       for (const p of inners) p.assertCancelled()
     })
 
+    it('§1.3 an element emitted on the fast path (demand, its queue empty) does not let another inner re-enter onNext', () => {
+      let seenInside: number[] = []
+      const outer = new TestPublisher<number>()
+      const inners: TestPublisher<number>[] = []
+      const ts = new TestSubscriber<number>({
+        initialRequest: 5,
+        onNext: (v) => {
+          if (v !== 10) return
+          inners[1]!.next(20, 21) // arrives while 10 is being emitted: queued, emitted after onNext(10) returns
+          seenInside = [...ts.values]
+        },
+      })
+      Flow.from(outer).pipe(mergeMap((i: number) => (inners[i] = new TestPublisher<number>()), { concurrency: 2, prefetch: 4 })).subscribe(ts)
+      outer.next(0, 1)
+      inners[0]!.next(10, 11)
+      expect(seenInside).toEqual([10])
+      ts.assertValues([10, 20, 21, 11])
+      inners[1]!.next(22).complete()
+      inners[0]!.complete()
+      outer.complete()
+      ts.assertValues([10, 20, 21, 11, 22])
+      ts.assertComplete()
+    })
+
     it('§1.1 a request(1) from inside onNext over 100,000 synchronous inners does not overflow the stack', () => {
       const ts = new TestSubscriber<number>({ initialRequest: 1, onNext: (_v, s) => void s.request(1) })
       Flow.range(0, 100_000).pipe(mergeMap((x) => Flow.of(x))).subscribe(ts)
