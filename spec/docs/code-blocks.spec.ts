@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { basename, dirname, join, normalize, relative } from 'node:path'
 import ts from 'typescript'
-import { anchors, codeBlocks, markdownFiles, pathMentions, relativeLinks, root, slug, type CodeBlock } from './markdown'
+import { ENTRIES, anchors, codeBlocks, inheritedImports, markdownFiles, pathMentions, relativeLinks, root, slug, type CodeBlock } from './markdown'
 
 // The documentation tells the truth about the code: every ```ts block in README.md and
 // docs/*.md type-checks against the library's sources, and every relative link resolves.
@@ -13,16 +13,6 @@ import { anchors, codeBlocks, markdownFiles, pathMentions, relativeLinks, root, 
 // right before the block; a block that is not meant to compile says so with
 // `<!-- check: skip (reason) -->`, and is listed below as a skipped test with its reason.
 
-const ENTRIES: Record<string, string> = {
-  sluice: 'lib/index.ts',
-  'sluice/testing': 'lib/testing/index.ts',
-  'sluice/amqp': 'adapters/amqp/index.ts',
-  'sluice/tcp': 'adapters/tcp/index.ts',
-  'sluice/node': 'adapters/node/index.ts',
-  'sluice/web': 'adapters/web/index.ts',
-  'sluice/rxjs': 'adapters/rxjs/index.ts',
-  'sluice/ix': 'adapters/ix/index.ts',
-}
 
 const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
@@ -68,57 +58,6 @@ function virtualName(block: CodeBlock): string {
 /** The prelude file as a global script: its `export` keywords (which keep it a module for the project's own tsc) removed. */
 function globalPrelude(): string {
   return readFileSync(PRELUDE_FILE, 'utf8').replace(/^export (?=declare |interface |type )/gm, '')
-}
-
-/** The names a block declares at its top level (imports included). */
-function declaredNames(sf: ts.SourceFile): Set<string> {
-  const names = new Set<string>()
-  for (const statement of sf.statements) {
-    if (ts.isImportDeclaration(statement)) {
-      const clause = statement.importClause
-      if (clause?.name !== undefined) names.add(clause.name.text)
-      const bindings = clause?.namedBindings
-      if (bindings !== undefined && ts.isNamespaceImport(bindings)) names.add(bindings.name.text)
-      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) names.add(e.name.text)
-    } else if (ts.isVariableStatement(statement)) {
-      for (const d of statement.declarationList.declarations) {
-        if (ts.isIdentifier(d.name)) names.add(d.name.text)
-      }
-    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name !== undefined) {
-      names.add(statement.name.text)
-    } else if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement))) {
-      names.add(statement.name.text)
-    }
-  }
-  return names
-}
-
-/** The imports of the earlier blocks of the same page, less the names this block declares itself. */
-function inheritedImports(block: CodeBlock, earlier: CodeBlock[]): string {
-  const own = declaredNames(ts.createSourceFile('own.ts', block.code, ts.ScriptTarget.ES2022))
-  const lines: string[] = []
-  for (const previous of earlier) {
-    const sf = ts.createSourceFile('earlier.ts', previous.code, ts.ScriptTarget.ES2022)
-    for (const statement of sf.statements) {
-      if (!ts.isImportDeclaration(statement)) continue
-      const from = statement.moduleSpecifier.getText(sf)
-      const clause = statement.importClause
-      const bindings = clause?.namedBindings
-      const typeOnly = clause?.isTypeOnly === true ? 'type ' : ''
-      if (clause?.name !== undefined && !own.has(clause.name.text)) lines.push(`import ${typeOnly}${clause.name.text} from ${from}`)
-      if (bindings !== undefined && ts.isNamespaceImport(bindings) && !own.has(bindings.name.text)) {
-        lines.push(`import ${typeOnly}* as ${bindings.name.text} from ${from}`)
-      }
-      if (bindings !== undefined && ts.isNamedImports(bindings)) {
-        const kept = bindings.elements.filter((e) => !own.has(e.name.text)).map((e) => e.getText(sf))
-        if (kept.length > 0) lines.push(`import ${typeOnly}{ ${kept.join(', ')} } from ${from}`)
-      }
-      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) own.add(e.name.text)
-      if (clause?.name !== undefined) own.add(clause.name.text)
-      if (bindings !== undefined && ts.isNamespaceImport(bindings)) own.add(bindings.name.text)
-    }
-  }
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`
 }
 
 function compile(blocks: CodeBlock[]): { checked: Checked[]; diagnostics: ts.Diagnostic[] } {

@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import ts from 'typescript'
 
 // Reading README.md and docs/*.md for the docs specs: fenced code blocks with the
 // `<!-- check: … -->` comment that may precede them, headings (as GitHub anchors) and
@@ -24,9 +25,11 @@ export function readMarkdown(file: string): string[] {
  * What a `<!-- check: … -->` comment right before a block asks for:
  * - `skip (reason)`: the block is not meant to compile (the reason is listed by the spec);
  * - `prelude` followed by lines of TypeScript: prepended to the block, unseen by readers
- *   (for the free names of a fragment that the shared spec/docs/prelude.d.ts lacks).
+ *   (for the free names of a fragment that the shared spec/docs/prelude.d.ts lacks);
+ * - `run`: the block is also run, and the values its comments show are compared with the real
+ *   ones (spec/docs/examples-run.spec.ts).
  */
-export type Directive = { kind: 'none' } | { kind: 'skip'; reason: string } | { kind: 'prelude'; code: string }
+export type Directive = { kind: 'none' } | { kind: 'skip'; reason: string } | { kind: 'prelude'; code: string } | { kind: 'run' }
 
 export interface CodeBlock {
   file: string
@@ -74,6 +77,7 @@ function directiveBefore(file: string, lines: string[], fence: number): Directiv
   const text = m[1] ?? ''
   const skip = /^skip\s*\(([\s\S]+)\)$/.exec(text)
   if (skip !== null) return { kind: 'skip', reason: (skip[1] ?? '').trim() }
+  if (text === 'run') return { kind: 'run' }
   const prelude = /^prelude\b([\s\S]*)$/.exec(text)
   if (prelude !== null) return { kind: 'prelude', code: (prelude[1] ?? '').trim() }
   throw new Error(`${file}:${fence + 1}: unknown check directive before line ${fence + 1}: ${text}`)
@@ -170,3 +174,67 @@ export function pathMentions(file: string): PathMention[] {
   }
   return out
 }
+
+/** The package's import specifiers and the source entries they stand for. */
+export const ENTRIES: Record<string, string> = {
+  sluice: 'lib/index.ts',
+  'sluice/testing': 'lib/testing/index.ts',
+  'sluice/amqp': 'adapters/amqp/index.ts',
+  'sluice/tcp': 'adapters/tcp/index.ts',
+  'sluice/node': 'adapters/node/index.ts',
+  'sluice/web': 'adapters/web/index.ts',
+  'sluice/rxjs': 'adapters/rxjs/index.ts',
+  'sluice/ix': 'adapters/ix/index.ts',
+}
+
+/** The names a block declares at its top level (imports included). */
+function declaredNames(sf: ts.SourceFile): Set<string> {
+  const names = new Set<string>()
+  for (const statement of sf.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause
+      if (clause?.name !== undefined) names.add(clause.name.text)
+      const bindings = clause?.namedBindings
+      if (bindings !== undefined && ts.isNamespaceImport(bindings)) names.add(bindings.name.text)
+      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) names.add(e.name.text)
+    } else if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        if (ts.isIdentifier(d.name)) names.add(d.name.text)
+      }
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name !== undefined) {
+      names.add(statement.name.text)
+    } else if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement))) {
+      names.add(statement.name.text)
+    }
+  }
+  return names
+}
+
+/** The imports of the earlier blocks of the same page, less the names this block declares itself. */
+export function inheritedImports(block: CodeBlock, earlier: CodeBlock[]): string {
+  const own = declaredNames(ts.createSourceFile('own.ts', block.code, ts.ScriptTarget.ES2022))
+  const lines: string[] = []
+  for (const previous of earlier) {
+    const sf = ts.createSourceFile('earlier.ts', previous.code, ts.ScriptTarget.ES2022)
+    for (const statement of sf.statements) {
+      if (!ts.isImportDeclaration(statement)) continue
+      const from = statement.moduleSpecifier.getText(sf)
+      const clause = statement.importClause
+      const bindings = clause?.namedBindings
+      const typeOnly = clause?.isTypeOnly === true ? 'type ' : ''
+      if (clause?.name !== undefined && !own.has(clause.name.text)) lines.push(`import ${typeOnly}${clause.name.text} from ${from}`)
+      if (bindings !== undefined && ts.isNamespaceImport(bindings) && !own.has(bindings.name.text)) {
+        lines.push(`import ${typeOnly}* as ${bindings.name.text} from ${from}`)
+      }
+      if (bindings !== undefined && ts.isNamedImports(bindings)) {
+        const kept = bindings.elements.filter((e) => !own.has(e.name.text)).map((e) => e.getText(sf))
+        if (kept.length > 0) lines.push(`import ${typeOnly}{ ${kept.join(', ')} } from ${from}`)
+      }
+      if (bindings !== undefined && ts.isNamedImports(bindings)) for (const e of bindings.elements) own.add(e.name.text)
+      if (clause?.name !== undefined) own.add(clause.name.text)
+      if (bindings !== undefined && ts.isNamespaceImport(bindings)) own.add(bindings.name.text)
+    }
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`
+}
+
