@@ -8,7 +8,8 @@ import { ENTRIES, anchors, codeBlocks, inheritedImports, markdownFiles, pathMent
 //
 // A block is compiled as its own ES module (so top-level await works), with the package's
 // import specifiers mapped to the source entries. A page is read top-down: a block may use
-// what an earlier ```ts block of the same page imported. Other free names of fragments come from
+// what an earlier ```ts block of the same page imported (except in the README, whose snippets
+// are read one at a time: each has its own imports). Other free names of fragments come from
 // spec/docs/prelude.d.ts (shared, small) or from a `<!-- check: prelude … -->` comment
 // right before the block; a block that is not meant to compile says so with
 // `<!-- check: skip (reason) -->`, and is listed below as a skipped test with its reason.
@@ -33,6 +34,9 @@ const OPTIONS: ts.CompilerOptions = {
   skipLibCheck: true,
   noEmit: true,
 }
+
+/** Pages whose blocks import what they use themselves. */
+const SELF_CONTAINED = ['README.md']
 
 const PRELUDE_FILE = join(root, 'spec/docs/prelude.d.ts')
 /** The prelude's virtual copy, a script (its declarations are global) that is type-checked. */
@@ -63,7 +67,7 @@ function globalPrelude(): string {
 function compile(blocks: CodeBlock[]): { checked: Checked[]; diagnostics: ts.Diagnostic[] } {
   const files = new Map<string, string>([[PRELUDE, globalPrelude()]])
   const checked: Checked[] = blocks.map((block, i) => {
-    const earlier = blocks.slice(0, i).filter((b) => b.file === block.file)
+    const earlier = SELF_CONTAINED.includes(block.file) ? [] : blocks.slice(0, i).filter((b) => b.file === block.file)
     const directive = block.directive.kind === 'prelude' ? `${block.directive.code}\n` : ''
     const inherited = inheritedImports(block, earlier)
     const head = `${inherited}${directive}`
