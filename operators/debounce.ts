@@ -57,12 +57,17 @@ export function debounce<T>(quietMs: number, options?: DebounceOptions<T>): Oper
 }
 
 class DebounceSubscriber<T> extends DemandPipe<T, T> {
-  /** Waiting for its quiet period. */
-  private pending: Slot<T> = EMPTY
+  /** Waiting for its quiet period (two fields rather than a `Slot`: no allocation per element). */
+  private hasPending = false
+  private pendingValue: T | undefined = undefined
   /** Settled, waiting for demand. */
   private ready: Slot<T> = EMPTY
   private upstreamDone = false
+  /** The one quiet-period timer; re-armed lazily (see `onTimer`), not per element. */
   private task: ScheduledTask | null = null
+  /** When the pending element arrived: it settles at `arrivedAt + quietMs`. */
+  private arrivedAt = 0
+  private readonly onTimer = (): void => this.timerFired()
 
   constructor(
     downstream: Subscriber<T>,
@@ -80,11 +85,26 @@ class DebounceSubscriber<T> extends DemandPipe<T, T> {
 
   onNext(value: T): void {
     if (this.done || this.upstreamDone) return
-    const old = this.pending
-    this.pending = { full: true, value }
-    this.task?.cancel()
-    this.task = this.scheduler.schedule(() => this.settle(), this.quietMs)
-    if (old.full) this.dropped(old.value)
+    const replaced = this.hasPending
+    const old = this.pendingValue
+    this.hasPending = true
+    this.pendingValue = value
+    this.arrivedAt = this.scheduler.now()
+    if (this.task === null) this.task = this.scheduler.schedule(this.onTimer, this.quietMs)
+    if (replaced) this.dropped(old as T)
+  }
+
+  /**
+   * The timer armed for an earlier element fired. As RxJS `debounceTime` does, a newer element
+   * does not cancel and re-arm the timer: if one arrived less than `quietMs` ago, the timer is
+   * armed again for the rest of its quiet period; otherwise the pending element settles.
+   */
+  private timerFired(): void {
+    this.task = null
+    if (this.done || !this.hasPending) return
+    const left = this.arrivedAt + this.quietMs - this.scheduler.now()
+    if (left > 0) this.task = this.scheduler.schedule(this.onTimer, left)
+    else this.settle()
   }
 
   override onComplete(): void {
@@ -98,10 +118,11 @@ class DebounceSubscriber<T> extends DemandPipe<T, T> {
     if (this.done) return
     this.task?.cancel()
     this.task = null
-    if (this.pending.full) {
+    if (this.hasPending) {
       const old = this.ready
-      this.ready = this.pending
-      this.pending = EMPTY
+      this.ready = { full: true, value: this.pendingValue as T }
+      this.hasPending = false
+      this.pendingValue = undefined
       if (old.full && this.dropped(old.value)) return
     }
     this.loop.drain()
@@ -116,7 +137,7 @@ class DebounceSubscriber<T> extends DemandPipe<T, T> {
       this.emit(value)
       if (this.done) return
     }
-    if (this.upstreamDone && !this.pending.full && !this.ready.full) super.onComplete()
+    if (this.upstreamDone && !this.hasPending && !this.ready.full) super.onComplete()
   }
 
   /** Records a 'conflated' drop; if `onDrop` throws, fails the flow and returns true. */
@@ -131,12 +152,15 @@ class DebounceSubscriber<T> extends DemandPipe<T, T> {
   protected override cleanup(): void {
     this.task?.cancel()
     this.task = null
-    for (const slot of [this.ready, this.pending]) {
+    const ready = this.ready
+    const pending: Slot<T> = this.hasPending ? { full: true, value: this.pendingValue as T } : EMPTY
+    this.ready = EMPTY
+    this.hasPending = false
+    this.pendingValue = undefined
+    for (const slot of [ready, pending]) {
       if (!slot.full) continue
       const thrown = this.drops.drop(slot.value, 'cancelled')
       if (thrown !== undefined) reportUnhandled(thrown)
     }
-    this.ready = EMPTY
-    this.pending = EMPTY
   }
 }

@@ -49,6 +49,21 @@ describe('debounce', () => {
     })
   })
 
+  describe('its timer', () => {
+    it('is armed once per quiet period, not per element (re-armed for the rest of the period when it fires early)', () => {
+      const scheduler = new VirtualScheduler()
+      let armed = 0
+      const counting = { now: () => scheduler.now(), schedule: (fn: () => void, ms: number) => (armed++, scheduler.schedule(fn, ms)) }
+      const source = new HotSource(scheduler, { times: Array.from({ length: 100 }, (_, i) => i), end: 200, kind: 'complete' })
+      const ts = new TestSubscriber<number>({ scheduler, initialRequest: Infinity })
+      Flow.from(source).pipe(debounce<number>(10, { scheduler: counting })).subscribe(ts)
+      scheduler.runAll()
+      expect(ts.events.filter((e) => e.kind === 'next').map((e) => [e.time, e.value])).toEqual([[109, 99]])
+      ts.assertComplete()
+      expect(armed).toBeLessThanOrEqual(11) // one per 10 ms of arrivals, plus the last quiet period
+    })
+  })
+
   describe('when there is no demand', () => {
     it('holds a settled element and emits it as soon as demand arrives', () => {
       const { scheduler, ts, drops } = setup([0, 9], 30)
