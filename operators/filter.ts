@@ -1,4 +1,5 @@
 import { isUnbounded, isValidRequest } from '../lib/demand'
+import type { ConditionalSubscriber } from '../lib/sources/pull'
 import { Flow } from '../lib/flow'
 import { func } from '../lib/options'
 import { Pipe } from '../lib/pipe'
@@ -15,7 +16,9 @@ import type { Operator, Publisher, Subscriber } from '../lib/protocol'
  * ```
  *
  * **Demand**: passed through; each rejected element is replaced by a `request(1)` upstream
- * (skipped once downstream demand is unbounded).
+ * (skipped once downstream demand is unbounded). A synchronous array or range source directly
+ * upstream does the same without the call: it does not count rejected elements against the
+ * demand (`tryOnNext`).
  * **Drops**: rejected elements are not drops (they are the operator's purpose) and are not
  * reported. A throw from `predicate` cancels upstream and becomes `onError`.
  *
@@ -29,7 +32,7 @@ export function filter<T>(predicate: (value: T, index: number) => boolean): Oper
   return (source: Publisher<T>) => new Flow<T>((subscriber) => source.subscribe(new FilterSubscriber(subscriber, test)))
 }
 
-class FilterSubscriber<T> extends Pipe<T, T> {
+class FilterSubscriber<T> extends Pipe<T, T> implements ConditionalSubscriber<T> {
   private index = 0
   private unbounded = false
 
@@ -40,6 +43,8 @@ class FilterSubscriber<T> extends Pipe<T, T> {
     super(downstream)
   }
 
+  // onNext and tryOnNext repeat the predicate call rather than share it: onNext calling
+  // tryOnNext measured 15% slower on the unbounded filter→map→reduce path.
   onNext(value: T): void {
     if (this.done) return
     let pass: boolean
@@ -53,8 +58,22 @@ class FilterSubscriber<T> extends Pipe<T, T> {
     else if (!this.unbounded) this.upstream.request(1)
   }
 
+  /** For a synchronous source that counts only accepted elements (see `ConditionalSubscriber`). */
+  tryOnNext(value: T): boolean {
+    if (this.done) return false
+    let pass: boolean
+    try {
+      pass = this.predicate(value, this.index++)
+    } catch (error) {
+      this.fail(error)
+      return false
+    }
+    if (pass) this.downstream.onNext(value)
+    return pass
+  }
+
   override request(n: number): void {
-    if (isValidRequest(n) && isUnbounded(n)) this.unbounded = true
+    if (!this.unbounded && isUnbounded(n) && isValidRequest(n)) this.unbounded = true
     this.upstream.request(n)
   }
 }

@@ -1,6 +1,6 @@
 import { UNBOUNDED, produced } from '../demand'
 import type { Subscriber } from '../protocol'
-import { PullSubscription } from './pull'
+import { isConditional, PullSubscription, type ConditionalSubscriber } from './pull'
 
 /** Emits the elements of an array-like, in order, as requested. The array is not copied. */
 export function subscribeArray<T>(items: ArrayLike<T>, subscriber: Subscriber<T>): void {
@@ -11,12 +11,15 @@ export function subscribeArray<T>(items: ArrayLike<T>, subscriber: Subscriber<T>
 
 class ArraySubscription<T> extends PullSubscription<T> {
   private index = 0
+  /** The subscriber, when it may refuse elements (a `filter`): refused ones do not count against demand. */
+  private readonly conditional: ConditionalSubscriber<T> | null
 
   constructor(
     private readonly items: ArrayLike<T>,
     subscriber: Subscriber<T>,
   ) {
     super(subscriber)
+    this.conditional = isConditional(subscriber) ? subscriber : null
   }
 
   completeEmpty(): void {
@@ -39,13 +42,22 @@ class ArraySubscription<T> extends PullSubscription<T> {
     }
     // The RxJava drain idiom: emit up to the demand read into `r`, counting in `e`; a
     // re-entrant request() only raises `this.requested`, which is re-read before settling.
+    // A conditional subscriber's refused elements are not counted in `e`.
+    const conditional = this.conditional
     let r = this.requested
     let e = 0
     for (;;) {
-      while (e !== r && i < length) {
-        if (this.terminated) return
-        subscriber.onNext(items[i++] as T)
-        e++
+      if (conditional !== null) {
+        while (e !== r && i < length) {
+          if (this.terminated) return
+          if (conditional.tryOnNext(items[i++] as T)) e++
+        }
+      } else {
+        while (e !== r && i < length) {
+          if (this.terminated) return
+          subscriber.onNext(items[i++] as T)
+          e++
+        }
       }
       if (this.terminated) return
       if (i >= length) {

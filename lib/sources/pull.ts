@@ -1,5 +1,24 @@
 import { addCap, isValidRequest, validateRequest } from '../demand'
 import type { Subscriber, Subscription } from '../protocol'
+import { isTrusted } from '../trusted'
+
+/**
+ * An operator's Subscriber that may consume an element without passing it on (RxJava's
+ * `ConditionalSubscriber`; internal): `tryOnNext` returns false when it did not emit the
+ * element downstream (a `filter` rejected it). A synchronous source that sees one counts only
+ * the accepted elements against demand, so the operator does not have to replace each refused
+ * element with a `request(1)`. Only trusted (sluice-written) subscribers are asked; a user's
+ * Subscriber is behind a `SafeSubscriber`, which has no `tryOnNext`.
+ */
+export interface ConditionalSubscriber<T> extends Subscriber<T> {
+  /** Same contract as `onNext`; returns true if the element was emitted downstream. */
+  tryOnNext(value: T): boolean
+}
+
+/** True when `subscriber` is a trusted `ConditionalSubscriber`. */
+export function isConditional<T>(subscriber: Subscriber<T>): subscriber is ConditionalSubscriber<T> {
+  return isTrusted(subscriber) && typeof (subscriber as Partial<ConditionalSubscriber<T>>).tryOnNext === 'function'
+}
 
 /**
  * Base of a synchronous source's Subscription. It validates and accumulates demand

@@ -1,6 +1,6 @@
 import { UNBOUNDED, produced } from '../demand'
 import type { Subscriber } from '../protocol'
-import { PullSubscription } from './pull'
+import { isConditional, PullSubscription, type ConditionalSubscriber } from './pull'
 
 /** Emits `count` consecutive integers from `start`, as requested. */
 export function subscribeRange(start: number, count: number, subscriber: Subscriber<number>): void {
@@ -10,12 +10,16 @@ export function subscribeRange(start: number, count: number, subscriber: Subscri
 }
 
 class RangeSubscription extends PullSubscription<number> {
+  /** The subscriber, when it may refuse elements (a `filter`): refused ones do not count against demand. */
+  private readonly conditional: ConditionalSubscriber<number> | null
+
   constructor(
     private next: number,
     private readonly end: number,
     subscriber: Subscriber<number>,
   ) {
     super(subscriber)
+    this.conditional = isConditional(subscriber) ? subscriber : null
   }
 
   completeEmpty(): void {
@@ -35,14 +39,23 @@ class RangeSubscription extends PullSubscription<number> {
       return
     }
     // The drain idiom of ArraySubscription: emit up to `r`, count in `e`, settle after.
+    // A conditional subscriber's refused elements are not counted in `e`.
+    const conditional = this.conditional
     let i = this.next
     let r = this.requested
     let e = 0
     for (;;) {
-      while (e !== r && i < end) {
-        if (this.terminated) return
-        subscriber.onNext(i++)
-        e++
+      if (conditional !== null) {
+        while (e !== r && i < end) {
+          if (this.terminated) return
+          if (conditional.tryOnNext(i++)) e++
+        }
+      } else {
+        while (e !== r && i < end) {
+          if (this.terminated) return
+          subscriber.onNext(i++)
+          e++
+        }
       }
       if (this.terminated) return
       if (i >= end) {

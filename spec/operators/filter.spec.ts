@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
 import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { filter } from '../../operators/filter'
+import { map } from '../../operators/map'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
 verifyPublisher('filter', (n) => Flow.range(0, 2 * n).pipe(filter((x) => x % 2 === 0)), { failing: () => Flow.error<number>(new Error('failed')).pipe(filter(() => true)) })
@@ -19,6 +20,14 @@ describe('filter', () => {
       source.next(0, 1, -1, 2)
       expect(source.requests).toEqual([2, 1, 1])
       ts.assertValues([1, 2])
+    })
+
+    it('from a synchronous range directly upstream: requests nothing more, the source skips rejected elements in its count', () => {
+      const ts = new TestSubscriber<number>({ initialRequest: 2 })
+      Flow.range(0, 10).pipe(filter((x) => x % 3 === 0)).subscribe(ts)
+      ts.assertValues([0, 3])
+      ts.request(5)
+      ts.assertValues([0, 3, 6, 9]).assertComplete()
     })
 
     it('requests nothing more once downstream demand is unbounded', () => {
@@ -49,11 +58,11 @@ describe('filter', () => {
     expect(() => filter(1 as never)).toThrow('filter: predicate must be a function, got 1')
   })
 
-  it('equals Array.prototype.filter under any request schedule, §1.1 kept, long rejected runs included', () => {
+  it('equals Array.prototype.filter under any request schedule, §1.1 kept, long rejected runs included (array source: tryOnNext; behind map: request(1))', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 200 }), fc.integer({ min: 0, max: 10 }), schedule(), fc.boolean(), (xs, bound, amounts, reentrant) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 200 }), fc.integer({ min: 0, max: 10 }), schedule(), fc.boolean(), fc.boolean(), (xs, bound, amounts, reentrant, fromRange) => {
         const p = (x: number): boolean => x >= bound
-        const run = runSchedule(Flow.from(xs).pipe(filter(p)), amounts, { reentrant })
+        const run = runSchedule((fromRange ? Flow.range(0, xs.length).pipe(map((i) => xs[i]!)) : Flow.from(xs)).pipe(filter(p)), amounts, { reentrant })
         expectRule11(run)
         expect(run.ts.values).toEqual(xs.filter(p))
         expect(run.ts.completed).toBe(true)
