@@ -138,7 +138,9 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
       this.started = true
       this.requestOuter(this.concurrency)
     }
-    this.drain()
+    // New demand matters only to queued elements (and to inners waiting in their slot to be
+    // released); every other change of state runs its own drain.
+    if (this.queued > 0 || this.completed > 0) this.drain()
   }
 
   innerSubscribed(inner: Inner<R>): void {
