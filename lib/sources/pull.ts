@@ -45,7 +45,11 @@ export abstract class PullSubscription<T> implements Subscription {
       return
     }
     this.requested = addCap(this.requested, n)
-    if (this.emitting) return
+    if (!this.emitting) this.run()
+  }
+
+  /** Runs `emit()` once at a time (kept out of `request`, which stays small enough to inline). */
+  private run(): void {
     this.emitting = true
     try {
       this.emit()
