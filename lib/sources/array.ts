@@ -31,10 +31,21 @@ class ArraySubscription<T> extends PullSubscription<T> {
     const subscriber = this.subscriber
     const length = items.length
     let i = this.index
+    const conditional = this.conditional
     if (this.requested === UNBOUNDED) {
-      for (; i < length; i++) {
-        if (this.terminated) return
-        subscriber.onNext(items[i] as T)
+      // A conditional subscriber is called through `tryOnNext` here too (the result does not
+      // matter): that call site sees only conditional subscribers, so it stays monomorphic
+      // when the `onNext` one has become megamorphic in a process running many operators.
+      if (conditional !== null) {
+        for (; i < length; i++) {
+          if (this.terminated) return
+          conditional.tryOnNext(items[i] as T)
+        }
+      } else {
+        for (; i < length; i++) {
+          if (this.terminated) return
+          subscriber.onNext(items[i] as T)
+        }
       }
       this.index = i
       this.complete()
@@ -43,7 +54,6 @@ class ArraySubscription<T> extends PullSubscription<T> {
     // The RxJava drain idiom: emit up to the demand read into `r`, counting in `e`; a
     // re-entrant request() only raises `this.requested`, which is re-read before settling.
     // A conditional subscriber's refused elements are not counted in `e`.
-    const conditional = this.conditional
     let r = this.requested
     let e = 0
     for (;;) {

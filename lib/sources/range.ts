@@ -29,10 +29,19 @@ class RangeSubscription extends PullSubscription<number> {
   protected emit(): void {
     const subscriber = this.subscriber
     const end = this.end
+    const conditional = this.conditional
     if (this.requested === UNBOUNDED) {
-      for (let i = this.next; i < end; i++) {
-        if (this.terminated) return
-        subscriber.onNext(i)
+      // As in ArraySubscription: a conditional subscriber through its own call site.
+      if (conditional !== null) {
+        for (let i = this.next; i < end; i++) {
+          if (this.terminated) return
+          conditional.tryOnNext(i)
+        }
+      } else {
+        for (let i = this.next; i < end; i++) {
+          if (this.terminated) return
+          subscriber.onNext(i)
+        }
       }
       this.next = end
       this.complete()
@@ -40,7 +49,6 @@ class RangeSubscription extends PullSubscription<number> {
     }
     // The drain idiom of ArraySubscription: emit up to `r`, count in `e`, settle after.
     // A conditional subscriber's refused elements are not counted in `e`.
-    const conditional = this.conditional
     let i = this.next
     let r = this.requested
     let e = 0

@@ -86,11 +86,21 @@ describe('ConditionalSubscriber (tryOnNext)', () => {
       expect(s.completed).toBe(false)
     })
 
-    it('with unbounded demand, offers every element through onNext', () => {
+    it('with unbounded demand, offers every element through tryOnNext, refused or not, and completes', () => {
       const s = new Refusing(() => false)
       make([0, 1, 2]).subscribe(s)
       s.request(Infinity)
-      expect(s.viaOnNext).toEqual([0, 1, 2])
+      expect(s.offered).toEqual([0, 1, 2])
+      expect(s.viaOnNext).toEqual([])
+      expect(s.completed).toBe(true)
+    })
+
+    it('switching to unbounded demand from inside tryOnNext offers the rest, none twice', () => {
+      const s = new Refusing((x) => x % 2 === 0, (self) => self.request(Infinity))
+      make([0, 1, 2, 3, 4]).subscribe(s)
+      s.request(1)
+      expect(s.offered).toEqual([0, 1, 2, 3, 4])
+      expect(s.accepted).toEqual([0, 2, 4])
       expect(s.completed).toBe(true)
     })
   })
