@@ -3,10 +3,10 @@ import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { asDuplex, flowTransform, fromReadable, toReadable, toWritable, writableSubscriber } from '../../../adapters/node'
 import { Flow } from '../../../lib/flow'
-import type { Publisher, Subscriber } from '../../../lib/protocol'
 import { filter } from '../../../operators/filter'
 import { map } from '../../../operators/map'
 import { record, settle } from '../ix/recorder'
+import { spy } from '../spy'
 
 /** An object-mode Readable over `xs` that counts what it produced. */
 function counting<T>(xs: readonly T[], highWaterMark: number) {
@@ -41,34 +41,6 @@ function collector<T>(highWaterMark: number, slow = false) {
     },
   })
   return { writable, out }
-}
-
-/** Wraps a Publisher to record the requests and cancels it receives. */
-function spy<T>(source: Publisher<T>) {
-  const log = { requests: [] as number[], cancelled: 0, delivered: 0 }
-  const publisher: Publisher<T> = {
-    subscribe: (s: Subscriber<T>) =>
-      source.subscribe({
-        onSubscribe: (sub) =>
-          s.onSubscribe({
-            request: (n) => {
-              log.requests.push(n)
-              sub.request(n)
-            },
-            cancel: () => {
-              log.cancelled++
-              sub.cancel()
-            },
-          }),
-        onNext: (v) => {
-          log.delivered++
-          s.onNext(v)
-        },
-        onError: (e) => s.onError(e),
-        onComplete: () => s.onComplete(),
-      }),
-  }
-  return { publisher, log }
 }
 
 async function readAll<T>(readable: AsyncIterable<T>): Promise<T[]> {

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import { fromReadableStream, toReadableStream, toWritableStream, writableStreamSubscriber } from '../../../adapters/web'
 import { Flow } from '../../../lib/flow'
-import type { Publisher, Subscriber } from '../../../lib/protocol'
 import { map } from '../../../operators/map'
 import { record, settle } from '../ix/recorder'
+import { spy } from '../spy'
 
 /** A ReadableStream over `xs` that counts its pulls and its cancel. */
 function source<T>(xs: readonly T[], highWaterMark: number) {
@@ -45,33 +45,6 @@ function sink<T>(highWaterMark: number, slow = false) {
     new CountQueuingStrategy({ highWaterMark }),
   )
   return { stream, out, log }
-}
-
-function spy<T>(inner: Publisher<T>) {
-  const log = { requests: [] as number[], cancelled: 0, delivered: 0 }
-  const publisher: Publisher<T> = {
-    subscribe: (s: Subscriber<T>) =>
-      inner.subscribe({
-        onSubscribe: (sub) =>
-          s.onSubscribe({
-            request: (n) => {
-              log.requests.push(n)
-              sub.request(n)
-            },
-            cancel: () => {
-              log.cancelled++
-              sub.cancel()
-            },
-          }),
-        onNext: (v) => {
-          log.delivered++
-          s.onNext(v)
-        },
-        onError: (e) => s.onError(e),
-        onComplete: () => s.onComplete(),
-      }),
-  }
-  return { publisher, log }
 }
 
 async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
