@@ -65,8 +65,12 @@ describeBroker('amqp faults', () => {
   afterEach(async () => {
     await connection?.close({ timeoutMs: 1000 })
     connection = null
-    await raw.delete(queue)
     await raw.close()
+    // delete through a fresh connection: `raw` did not survive stop_app, and a delete on a dead
+    // channel fails silently (it leaked the durable queue of the restart test)
+    const cleanup = await Raw.open()
+    await cleanup.delete(queue)
+    await cleanup.close()
   })
 
   it('forced close (close_connection) mid-stream: reconnects, republishes unconfirmed, redelivers unacked; consumed set = published set', async () => {
