@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type * as amqp from 'amqplib'
-import { addCap, isValidRequest } from '../../lib/demand'
+import { addCap, isValidRequest, received } from '../../lib/demand'
+import { ProtocolError } from '../../lib/errors'
 import { DrainLoop } from '../../lib/drain'
 import { reportUnhandled } from '../../lib/hooks'
 import type { Subscription } from '../../lib/protocol'
@@ -134,7 +135,13 @@ export class Publisher implements PublishSink {
 
   onNext(message: OutgoingMessage): void {
     if (this.phase.kind !== 'running') return
-    if (this.requested > 0) this.requested--
+    const left = received(this.requested)
+    if (left === null) {
+      // upstream broke §1.1: publish it anyway (never lose a message) but say so, since the
+      // in-flight window can now be exceeded by one
+      reportUnhandled(new ProtocolError('1.1', 'amqp.publish: received a message that was not requested; it is published, the maxInFlight window may be exceeded'))
+    }
+    this.requested = left ?? 0
     let entry: Entry
     try {
       entry = this.entryOf(message)
