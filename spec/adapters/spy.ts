@@ -27,3 +27,22 @@ export function spy<T>(source: Publisher<T>) {
   }
   return { publisher, log }
 }
+
+/**
+ * An endless generator of 0, 1, 2, … that counts how many values were pulled and whether its
+ * `finally` ran: cancellation must reach it through `return()`.
+ */
+export function closingNaturals() {
+  const state = { pulled: 0, closed: 0 }
+  function* naturals(): Generator<number> {
+    try {
+      for (let i = 0; ; i++) {
+        state.pulled++
+        yield i
+      }
+    } finally {
+      state.closed++
+    }
+  }
+  return { naturals, state }
+}

@@ -1,11 +1,10 @@
 import fc from 'fast-check'
 import { debounceTime } from 'rxjs'
-import type { DropReason } from '../../lib/drops'
 import { Flow } from '../../lib/flow'
 import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testing'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { debounce } from '../../operators/debounce'
-import { BOOM, emissions, HotSource, lockstep, requestSchedule, rxjsRun, scheduleRequests, timedInput } from './time-kit'
+import { BOOM, expectConserved, hotHarness, emissions, HotSource, lockstep, requestSchedule, rxjsRun, scheduleRequests, timedInput } from './time-kit'
 
 const vs = new VirtualScheduler()
 verifyPublisher('debounce', (n) => lockstep(vs, n, 7, debounce<number>(5, { scheduler: vs })), {
@@ -16,14 +15,7 @@ verifyPublisher('debounce', (n) => lockstep(vs, n, 7, debounce<number>(5, { sche
 })
 
 function setup(times: number[], end: number, request = 0) {
-  const scheduler = new VirtualScheduler()
-  const source = new HotSource(scheduler, { times, end, kind: 'complete' })
-  const drops: Array<[number, DropReason]> = []
-  const ts = new TestSubscriber<number>({ scheduler, initialRequest: request })
-  Flow.from(source)
-    .pipe(debounce<number>(3, { scheduler, onDrop: (v, r) => drops.push([v, r]) }))
-    .subscribe(ts)
-  return { scheduler, source, drops, ts }
+  return hotHarness(times, end, request, (scheduler, onDrop) => debounce<number>(3, { scheduler, onDrop }))
 }
 
 describe('debounce', () => {
@@ -151,12 +143,7 @@ describe('debounce', () => {
             .subscribe(ts)
           scheduleRequests(scheduler, ts, schedule)
           scheduler.advanceTo(500)
-          expect(ts.violations).toEqual([])
-          expect(source.missed).toBe(0)
-          const held = source.emitted - ts.values.length - dropped.length
-          expect(held >= 0 && held <= 2).toBe(true)
-          ts.cancel()
-          expect([...ts.values, ...dropped].sort((a, b) => a - b)).toEqual(Array.from({ length: source.emitted }, (_, i) => i))
+          expectConserved(source, ts, dropped, 2)
         }),
         { numRuns: 300 },
       )

@@ -8,7 +8,8 @@ import { Observable, VirtualTimeScheduler, type OperatorFunction } from 'rxjs'
 import { addCap, isValidRequest, produced } from '../../lib/demand'
 import { Flow } from '../../lib/flow'
 import type { Operator, Publisher, Subscriber } from '../../lib/protocol'
-import type { VirtualScheduler } from '../../lib/virtual-scheduler'
+import type { DropReason } from '../../lib/drops'
+import { VirtualScheduler as VirtualSchedulerImpl, type VirtualScheduler } from '../../lib/virtual-scheduler'
 import { TestSubscriber } from '../../lib/testing'
 
 export interface TimedInput {
@@ -214,4 +215,37 @@ export function lockstep<R>(scheduler: VirtualScheduler, n: number, gapMs: numbe
       onComplete: () => outer.onComplete(),
     })
   })
+}
+
+/**
+ * A hot source on a fresh VirtualScheduler through the operator `make` builds, into a
+ * TestSubscriber with `request` initial demand; every drop is recorded with its reason.
+ */
+export function hotHarness(
+  times: number[],
+  end: number,
+  request: number,
+  make: (scheduler: VirtualScheduler, onDrop: (value: number, reason: DropReason) => void) => Operator<number, number>,
+) {
+  const scheduler = new VirtualSchedulerImpl()
+  const source = new HotSource(scheduler, { times, end, kind: 'complete' })
+  const drops: Array<[number, DropReason]> = []
+  const ts = new TestSubscriber<number>({ scheduler, initialRequest: request })
+  Flow.from(source)
+    .pipe(make(scheduler, (v, r) => drops.push([v, r])))
+    .subscribe(ts)
+  return { scheduler, source, drops, ts }
+}
+
+/**
+ * Conservation after a run: §1.1 kept, nothing offered while unrequested, at most `maxHeld`
+ * still held, and after cancel delivered + dropped is exactly what the source emitted.
+ */
+export function expectConserved(source: HotSource, ts: TestSubscriber<number>, dropped: number[], maxHeld: number): void {
+  expect(ts.violations).toEqual([])
+  expect(source.missed).toBe(0)
+  const held = source.emitted - ts.values.length - dropped.length
+  expect(held >= 0 && held <= maxHeld).toBe(true)
+  ts.cancel()
+  expect([...ts.values, ...dropped].sort((a, b) => a - b)).toEqual(Array.from({ length: source.emitted }, (_, i) => i))
 }

@@ -9,6 +9,7 @@ import { filter } from '../../../operators/filter'
 import { map } from '../../../operators/map'
 import { take } from '../../../operators/take'
 import { record, settle } from './recorder'
+import { closingNaturals } from '../spy'
 
 async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
@@ -59,18 +60,11 @@ describe('sluice/ix', () => {
     })
 
     it('calls return() on cancel so a generator runs its finally', () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const r = record(fromIterable(naturals()), 3)
       r.cancel()
       expect(r.values).toEqual([0, 1, 2])
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('signals a throw from the iterator as onError', () => {
@@ -217,18 +211,11 @@ describe('sluice/ix', () => {
     })
 
     it('an ix take() on a Flow cancels the Flow (return() reaches the generator)', async () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const result = await ixToArrayAsync(ixFromAsync(fromIterable(naturals())).pipe(ixa.take(3)))
       await settle()
       expect(result).toEqual([0, 1, 2])
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('differential: Flow map/filter/take equals IxJS map/filter/take (sync and async)', async () => {

@@ -6,7 +6,7 @@ import { Flow } from '../../../lib/flow'
 import { filter } from '../../../operators/filter'
 import { map } from '../../../operators/map'
 import { record, settle } from '../ix/recorder'
-import { spy } from '../spy'
+import { closingNaturals, spy } from '../spy'
 
 /** An object-mode Readable over `xs` that counts what it produced. */
 function counting<T>(xs: readonly T[], highWaterMark: number) {
@@ -227,20 +227,13 @@ describe('sluice/node', () => {
     })
 
     it('destroy() cancels the Publisher (a generator runs its finally)', async () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const readable = toReadable(Flow.from(naturals()), { highWaterMark: 4 })
       const it = readable[Symbol.asyncIterator]()
       expect((await it.next()).value).toBe(0)
       readable.destroy()
       await settle()
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('an upstream error destroys the Readable with that error', async () => {
@@ -289,14 +282,7 @@ describe('sluice/node', () => {
     })
 
     it('a failing Writable cancels the Publisher (return() reaches the generator) and rejects done', async () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const boom = new Error('disk full')
       const writable = new Writable({
         objectMode: true,
@@ -305,7 +291,7 @@ describe('sluice/node', () => {
         },
       })
       await expect(toWritable(Flow.from(naturals()), writable)).rejects.toBe(boom)
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('errors reach both sides: Readable error → Writable destroyed with it', async () => {

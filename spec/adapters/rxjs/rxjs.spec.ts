@@ -20,6 +20,7 @@ import { OverflowError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'
 import { map } from '../../../operators/map'
 import { record, settle } from '../ix/recorder'
+import { closingNaturals } from '../spy'
 
 /** The reference model of fromObservable on a hot interval: emissions at 10(k+1), requests at 10j+5. */
 function model(policy: ObservableOverflow, capacity: number, emissions: number, requests: readonly { at: number; n: number }[]) {
@@ -222,21 +223,10 @@ describe('sluice/rxjs', () => {
     })
 
     it('unsubscription (take) cancels upstream at once: a generator runs its finally', async () => {
-      let pulled = 0
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) {
-            pulled++
-            yield i
-          }
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       expect(await lastValueFrom(toObservable(Flow.from(naturals()), { prefetch: 16 }).pipe(rxTake(3), rxToArray()))).toEqual([0, 1, 2])
-      expect(closed).toBe(1)
-      expect(pulled).toBe(3)
+      expect(state.closed).toBe(1)
+      expect(state.pulled).toBe(3)
     })
 
     it('an upstream error reaches the Observer', async () => {
@@ -317,18 +307,11 @@ describe('sluice/rxjs', () => {
     })
 
     it('cancel unsubscribes the operators and cancels upstream', () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const r = record(Flow.from(naturals()).pipe(rx((o: Observable<number>) => o, { capacity: 4, overflow: 'error' })), 2)
       r.cancel()
       expect(r.values).toEqual([0, 1])
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('requires a policy and refuses backpressure', () => {

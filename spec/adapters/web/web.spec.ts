@@ -3,7 +3,7 @@ import { fromReadableStream, toReadableStream, toWritableStream, writableStreamS
 import { Flow } from '../../../lib/flow'
 import { map } from '../../../operators/map'
 import { record, settle } from '../ix/recorder'
-import { spy } from '../spy'
+import { closingNaturals, spy } from '../spy'
 
 /** A ReadableStream over `xs` that counts its pulls and its cancel. */
 function source<T>(xs: readonly T[], highWaterMark: number) {
@@ -173,19 +173,12 @@ describe('sluice/web', () => {
     })
 
     it('stream.cancel() cancels the Publisher (a generator runs its finally)', async () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const stream = toReadableStream(Flow.from(naturals()), { highWaterMark: 4 })
       const reader = stream.getReader()
       expect((await reader.read()).value).toBe(0)
       await reader.cancel('enough')
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('an upstream error errors the stream with it', async () => {
@@ -231,14 +224,7 @@ describe('sluice/web', () => {
     })
 
     it('a failing sink cancels the Publisher (a generator runs its finally) and rejects', async () => {
-      let closed = 0
-      function* naturals() {
-        try {
-          for (let i = 0; ; i++) yield i
-        } finally {
-          closed++
-        }
-      }
+      const { naturals, state } = closingNaturals()
       const boom = new Error('sink failed')
       const ws = new WritableStream<number>({
         write(x) {
@@ -246,7 +232,7 @@ describe('sluice/web', () => {
         },
       })
       await expect(toWritableStream(Flow.from(naturals()), ws)).rejects.toBe(boom)
-      expect(closed).toBe(1)
+      expect(state.closed).toBe(1)
     })
 
     it('throws a TypeError naming WritableStream for anything else', () => {
