@@ -1,3 +1,4 @@
+import { reportUnhandled } from '../../lib/hooks'
 import { isUnbounded, isValidRequest } from '../../lib/demand'
 import { DrainLoop } from '../../lib/drain'
 import { Flow } from '../../lib/flow'
@@ -184,7 +185,8 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
         this.inProgress.add(id)
         head.delivery.onSettled((outcome) => {
           this.inProgress.delete(id)
-          if (outcome === 'acked') void Promise.resolve(this.store.add(id)).catch(() => undefined)
+          // a store that fails to record the id cannot drop a message, only miss a later duplicate: tell the hook
+          if (outcome === 'acked') void Promise.resolve(this.store.add(id)).catch(reportUnhandled)
         })
       }
       this.downstream.onNext(head.delivery)
