@@ -17,7 +17,9 @@ function expectConserved(r: RunResult): void {
   expect(r.violations).toEqual([])
   expect(r.delivered + r.dropped + held(r)).toBe(r.produced)
   expect(Object.values(r.droppedBy).reduce((a, b) => a + (b ?? 0), 0)).toBe(r.dropped)
-  if (r.outcome === 'complete') expect(r.held.strategy + r.held.service).toBe(0)
+  // a completed strategy holds nothing; an element may still be in service when the run's
+  // grace period ends (a heavy-tailed service time can outlast it), which conservation counts
+  if (r.outcome === 'complete') expect(r.held.strategy).toBe(0)
 }
 
 describe('strategy simulator', () => {
