@@ -39,10 +39,21 @@ export interface ConsumeOptions {
    * x-death reason 'rejected' — a nack cannot carry headers). With `{ exchange, routingKey }`
    * the delivery is republished there (confirmed) with headers
    * `x-sluice-rejected: 'max-message-bytes'`, `x-sluice-message-bytes`,
-   * `x-sluice-max-message-bytes`, `x-sluice-queue`, then acked. Use the latter with a
-   * `workQueue({ retry })` queue, whose dead-letter route leads back to the queue.
+   * `x-sluice-max-message-bytes`, `x-sluice-queue`, then acked once the broker confirms it.
+   * If that publish fails (missing exchange, returned as unroutable, nacked, connection
+   * down) the delivery is not acked: it is requeued after a 1 s pause, counted in
+   * `stats.oversizedFailed`, and an `OversizedRepublishError` goes to the unhandled-error
+   * hook. Use the latter with a `workQueue({ retry })` queue, whose dead-letter route leads
+   * back to the queue.
    */
   oversized?: { exchange: string; routingKey?: string }
+  /**
+   * A `basic.cancel` from the broker (the queue was deleted, its node went away): 'error'
+   * (default) emits what is buffered, then fails the flow with `ConsumerCancelledError`;
+   * 'reconsume' looks for the queue every second and consumes again once it is back.
+   * Either way `stats.serverCancels` counts it.
+   */
+  onServerCancel?: 'error' | 'reconsume'
   /** Counters to update (see `ConsumerStats`). */
   stats?: ConsumerStats
 }
@@ -66,17 +77,19 @@ export interface ConsumeOptions {
  * **Drops**: none by the source. A delivery dropped downstream by a lossy operator is
  * nacked (`nack` option: requeued by default, or dead-lettered). On cancel: basic.cancel,
  * then the buffered, unemitted deliveries are requeued; emitted ones stay yours to settle,
- * and the channel closes once they are. A server-side cancel (queue deleted) completes the
- * flow after the buffer is emitted. A lost connection: the unsettled deliveries become
- * stale (their `ack()` is a no-op; the broker redelivers them) and consumption resumes on
- * the new connection. A channel error (404 no such queue, 406…) fails the flow with
- * `AmqpChannelError`.
+ * and the channel closes once they are. A server-side cancel (queue deleted) emits the
+ * buffer, then fails the flow with `ConsumerCancelledError` (or re-consumes, see
+ * `onServerCancel`). A lost connection, or a channel closed for `consumer_timeout`: the
+ * unsettled deliveries become stale (their `ack()` is a no-op; the broker redelivers them)
+ * and consumption resumes on a new channel. Any other channel error (404 no such queue,
+ * 406…) fails the flow with `AmqpChannelError`.
+ *
+ * To settle for you (ack on success, a named policy on failure), hand the flow to `work()`.
  *
  * @example
- * await consume(connection, { queue: 'orders', prefetch: 50 }).forEach(async (d) => {
+ * await work(consume(connection, { queue: 'orders', prefetch: 50 }), async (d) => {
  *   await handle(d.json())
- *   d.ack()
- * }, { concurrency: 10 })
+ * }, { concurrency: 10, onError: 'dead-letter' })
  */
 export function consume(connection: AmqpConnection, options: ConsumeOptions): Flow<Delivery> {
   const api = 'amqp.consume'
@@ -117,6 +130,7 @@ export function consume(connection: AmqpConnection, options: ConsumeOptions): Fl
       if (o.routingKey !== undefined && typeof o.routingKey !== 'string') throw new TypeError(`${api}: oversized.routingKey must be a string, got ${String(o.routingKey)}`)
       return { exchange: o.exchange, routingKey: o.routingKey ?? '' }
     }),
+    onServerCancel: optional(options.onServerCancel, 'error', (v) => oneOf(api, 'onServerCancel', ['error', 'reconsume'] as const, v)),
     stats: options.stats ?? new ConsumerStats(),
   }
   return new Flow<Delivery>((subscriber) => {

@@ -3,10 +3,11 @@ import { addCap, isValidRequest, produced, validateRequest } from '../../lib/dem
 import { DrainLoop } from '../../lib/drain'
 import type { Subscriber, Subscription } from '../../lib/protocol'
 import type { ScheduledTask } from '../../lib/scheduler'
+import { reportUnhandled } from '../../lib/hooks'
 import { AckTracker, type Outcome } from './acks'
 import type { AmqpConnection } from './connection'
 import { Delivery, type DeliveryOwner } from './delivery'
-import { AmqpChannelError } from './errors'
+import { AmqpChannelError, ConsumerCancelledError, OversizedRepublishError } from './errors'
 import type { ConsumerStats } from './stats'
 
 /**
@@ -40,7 +41,23 @@ export interface ConsumerConfig {
   readonly maxMessageBytes: number
   /** null: reject to the queue's dead-letter exchange */
   readonly oversized: { readonly exchange: string; readonly routingKey: string } | null
+  /** basic.cancel from the broker: end with ConsumerCancelledError, or wait for the queue and consume again */
+  readonly onServerCancel: 'error' | 'reconsume'
   readonly stats: ConsumerStats
+}
+
+/** How often a consumer cancelled by the broker looks for its queue again (`onServerCancel: 'reconsume'`). */
+export const QUEUE_POLL_MS = 1000
+/** How long an oversized delivery whose republish failed is held before it is requeued (no hot loop). */
+export const OVERSIZED_REQUEUE_DELAY_MS = 1000
+
+/**
+ * The 406 RabbitMQ sends when a delivery stayed unacknowledged longer than `consumer_timeout`
+ * ("delivery acknowledgement on channel 1 timed out. Timeout value used: … ms").
+ */
+export function isConsumerTimeout(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null
+  return e?.code === 406 && typeof e.message === 'string' && /acknowledgement on channel \d+ timed out/.test(e.message)
 }
 
 export class ConsumerSubscription implements Subscription, DeliveryOwner {
@@ -180,15 +197,21 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     if (!this.done && this.serverCancelled && this.head >= this.buffer.length) {
       this.done = true
       this.finish()
-      this.subscriber.onComplete()
+      this.subscriber.onError(new ConsumerCancelledError(this.config.queue))
     }
   }
 
   private onMessage(gen: Generation, message: amqp.ConsumeMessage | null): void {
     if (gen !== this.gen || !gen.alive) return
     if (message === null) {
-      // basic.cancel from the server (queue deleted): emit what is buffered, then complete
+      // basic.cancel from the server (queue deleted): emit what is buffered (the last copies
+      // of those messages), then fail with ConsumerCancelledError — or wait for the queue
       gen.consumerTag = null
+      this.config.stats.serverCancels++
+      if (this.config.onServerCancel === 'reconsume' && !this.done) {
+        this.connection.scheduler.schedule(() => this.awaitQueue(gen), QUEUE_POLL_MS)
+        return
+      }
       this.serverCancelled = true
       this.loop.drain()
       return
@@ -243,8 +266,36 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     if (p.contentType !== undefined) properties.contentType = p.contentType
     this.connection.publishOne(target.exchange, target.routingKey, message.content, properties).then(
       () => delivery.ack(),
-      () => delivery.nack({ requeue: false }),
+      (error: unknown) => {
+        // not in the target (no exchange, returned, nacked, connection lost): never acked.
+        // Requeued after a pause — at once it would come straight back and fail again.
+        stats.oversizedFailed++
+        reportUnhandled(new OversizedRepublishError(this.config.queue, target, error))
+        const requeue = (): void => delivery.nack({ requeue: true })
+        if (this.done) requeue()
+        else this.connection.scheduler.schedule(requeue, OVERSIZED_REQUEUE_DELAY_MS)
+      },
     )
+  }
+
+  /** `onServerCancel: 'reconsume'`: look for the queue every QUEUE_POLL_MS; consume again once it exists. */
+  private awaitQueue(gen: Generation): void {
+    if (this.done || !gen.alive || gen !== this.gen) return
+    const { queue, consumeOptions } = this.config
+    this.connection
+      .withChannel((channel) => channel.checkQueue(queue))
+      .then(
+        async () => {
+          if (this.done || !gen.alive || gen !== this.gen) return
+          const ok = await gen.channel.consume(queue, (message) => this.onMessage(gen, message), consumeOptions)
+          gen.consumerTag = ok.consumerTag
+          if (this.done) this.stopConsuming()
+        },
+        () => {
+          this.connection.scheduler.schedule(() => this.awaitQueue(gen), QUEUE_POLL_MS)
+        },
+      )
+      .catch(() => undefined) // consume failed: the channel closed and channelClosed() took over
   }
 
   // ── dynamic window ─────────────────────────────────────────────────────
@@ -411,10 +462,13 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       this.checkIdle()
       return
     }
-    if (gen.error !== undefined) {
+    if (gen.error !== undefined && !isConsumerTimeout(gen.error)) {
       this.fail(new AmqpChannelError(`amqp.consume from queue ${JSON.stringify(this.config.queue)}`, gen.error))
       return
     }
+    // consumer_timeout: the broker requeued this channel's deliveries (held ones become
+    // stale, redelivered with redelivered = true); consume again on a new channel
+    if (gen.error !== undefined) this.config.stats.consumerTimeouts++
     // connection lost (or the channel closed quietly): resume when the link is up again
     this.connection.scheduler.schedule(() => this.ensureOpen(), 0)
   }
@@ -446,9 +500,16 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
   private stopConsuming(): void {
     this.unlisten()
     const gen = this.gen
-    if (gen === null || !gen.alive || gen.consumerTag === null) {
-      // not consuming yet (open() finishes the job) or the channel is gone
-      if (gen === null || !gen.alive) this.finish()
+    if (gen === null || !gen.alive) {
+      this.finish() // the channel is gone: the broker requeued what it held
+      return
+    }
+    if (gen.consumerTag === null) {
+      // open() or a window change finishes the job once consume-ok arrives; otherwise the
+      // broker cancelled us (or we wait for the queue): nothing more can arrive
+      if (this.opening || this.reconsuming) return
+      this.requeueBuffered(gen)
+      this.checkIdle()
       return
     }
     const tag = gen.consumerTag

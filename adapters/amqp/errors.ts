@@ -74,3 +74,29 @@ export class AmqpPublishError extends SluiceError {
 export function isBrokerError(error: unknown): boolean {
   return typeof (error as { code?: unknown } | null)?.code === 'number'
 }
+
+/**
+ * The broker cancelled a consumer (`basic.cancel`: the queue was deleted, or its node went
+ * away). The flow ends with this error after emitting what it had buffered, instead of a
+ * completion the application could mistake for its own `close()`.
+ */
+export class ConsumerCancelledError extends SluiceError {
+  readonly queue: string
+  constructor(queue: string) {
+    super('ERR_SLUICE_AMQP_CONSUMER_CANCELLED', `amqp.consume: the broker cancelled the consumer of queue ${JSON.stringify(queue)} (basic.cancel: the queue was deleted or its node is gone)`)
+    this.queue = queue
+  }
+}
+
+/** An oversized delivery could not be republished to its `oversized` target; it was requeued, not acked. */
+export class OversizedRepublishError extends SluiceError {
+  readonly queue: string
+  constructor(queue: string, target: { exchange: string; routingKey: string }, cause: unknown) {
+    super(
+      'ERR_SLUICE_AMQP_OVERSIZED',
+      `amqp.consume from queue ${JSON.stringify(queue)}: an oversized delivery could not be republished to exchange ${JSON.stringify(target.exchange)} with routing key ${JSON.stringify(target.routingKey)}, so it was requeued: ${describeCause(cause)}`,
+      { cause },
+    )
+    this.queue = queue
+  }
+}

@@ -13,8 +13,14 @@ export class ConsumerStats {
   stale = 0
   /** Requeued because they were buffered, not emitted, when the stream was cancelled. */
   requeued = 0
-  /** Over `maxMessageBytes`: dead-lettered, never emitted. */
+  /** Over `maxMessageBytes`: dead-lettered or republished to `oversized`, never emitted. */
   oversized = 0
+  /** Oversized deliveries whose republish failed (no target, returned, nacked): requeued, not acked. */
+  oversizedFailed = 0
+  /** `basic.cancel` from the broker (queue deleted, node gone). */
+  serverCancels = 0
+  /** Channels the broker closed for `consumer_timeout` (406); consumption resumed on a new one. */
+  consumerTimeouts = 0
   /** Channels (re)opened. */
   channels = 0
   /** The current prefetch window (moves with `prefetch: { min, max }`). */
