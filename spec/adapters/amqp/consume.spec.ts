@@ -1,8 +1,9 @@
 import { Drops } from '../../../lib/drops'
 import { latest } from '../../../operators/latest'
 import { TestSubscriber } from '../../../lib/testing'
-import { AmqpChannelError, connect, consume, ConsumerStats, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
-import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, unackedOnChannels, until } from './broker'
+import { setUnhandledErrorHook, type UnhandledErrorHook } from '../../../lib/hooks'
+import { AmqpChannelError, connect, consume, ConsumerCancelledError, ConsumerStats, OversizedRepublishError, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
+import { AMQP_URL, describeBroker, rabbitmqctl, Raw, sleep, uniqueName, unackedOnChannels, until } from './broker'
 
 describeBroker('amqp consume', () => {
   let raw: Raw
@@ -219,14 +220,118 @@ describeBroker('amqp consume', () => {
   })
 
   describe('when the server cancels the consumer (queue deleted)', () => {
-    it('completes the flow', async () => {
+    it('emits what was buffered, then fails with ConsumerCancelledError naming the queue, counted in serverCancels', async () => {
+      const q = await queue(3)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>()
+      consume(connection, { queue: q, prefetch: 5, stats }).subscribe(ts)
+      await until(() => stats.buffered === 3, '3 buffered')
+      await raw.delete(q)
+      await until(() => stats.serverCancels === 1, 'basic.cancel from the broker')
+      expect(ts.terminated).toBe(false) // the buffered deliveries come first: the last copies of those messages
+      ts.request(3)
+      await ts.awaitTerminal()
+      expect(ts.values.map((d) => d.text())).toEqual(['0', '1', '2'])
+      ts.assertError(ConsumerCancelledError)
+      const error = ts.error as ConsumerCancelledError
+      expect(error.code).toBe('ERR_SLUICE_AMQP_CONSUMER_CANCELLED')
+      expect(error.queue).toBe(q)
+      expect(error.message).toContain(q)
+      ts.values.forEach((d) => d.ack()) // harmless: no channel error
+      await until(async () => (await unackedOnChannels(name)).length === 0, 'channel closed')
+    })
+
+    it("with onServerCancel: 'reconsume', consumes again once the queue is back", async () => {
       const q = await queue(0)
-      const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
-      consume(connection, { queue: q }).subscribe(ts)
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => d.ack() })
+      consume(connection, { queue: q, stats, onServerCancel: 'reconsume' }).subscribe(ts)
       await sleep(200)
       await raw.delete(q)
-      await ts.awaitTerminal()
-      ts.assertComplete()
+      await until(() => stats.serverCancels === 1, 'basic.cancel from the broker')
+      await sleep(300)
+      await raw.queue(q)
+      await raw.fill(q, 2)
+      await ts.awaitCount(2, 10_000)
+      expect(ts.terminated).toBe(false)
+      expect(stats.channels).toBe(1) // the same channel
+      ts.cancel()
+    })
+  })
+
+  describe('when the broker closes the channel for consumer_timeout (406)', () => {
+    it('reopens a channel and resumes; the held delivery becomes stale and is redelivered', async () => {
+      const q = await queue(3)
+      const stats = new ConsumerStats()
+      let held: Delivery | null = null
+      // acks everything but the first delivery, which it holds past consumer_timeout
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => (held === null ? (held = d) : d.ack()) })
+      await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 2000), application:set_env(rabbit, channel_tick_interval, 500).')
+      try {
+        consume(connection, { queue: q, prefetch: 1, stats }).subscribe(ts)
+        await ts.awaitCount(1)
+        await until(() => stats.consumerTimeouts === 1, 'the channel closed for consumer_timeout', 15_000)
+        await ts.awaitCount(4, 10_000) // the held one again, then the other two
+        const first = ts.values[0] as Delivery
+        const again = ts.values[1] as Delivery
+        expect(again.text()).toBe(first.text())
+        expect(again.redelivered).toBe(true)
+        expect(again.settlement).toBe('acked')
+        first.ack() // stale: a no-op on the closed channel
+        expect(stats.stale).toBe(1)
+        expect(ts.terminated).toBe(false)
+        expect(stats.channels).toBe(2)
+        await until(async () => (await raw.depth(q)) === 0 && stats.unackedAtBroker === 0, 'all acked')
+        ts.cancel()
+      } finally {
+        await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).')
+      }
+    }, 40_000)
+  })
+
+  describe('when an oversized delivery cannot be republished to its target', () => {
+    let errors: unknown[]
+    let previous: UnhandledErrorHook
+    beforeEach(() => {
+      errors = []
+      previous = setUnhandledErrorHook((e) => errors.push(e))
+    })
+    afterEach(() => {
+      setUnhandledErrorHook(previous)
+    })
+
+    it('a missing exchange: not acked, requeued after a pause, reported as OversizedRepublishError', async () => {
+      const q = await queue(1, {})
+      await raw.fill(q, 1, () => Buffer.alloc(2000))
+      const stats = new ConsumerStats()
+      const missing = uniqueName('no-such-exchange')
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => d.ack() })
+      consume(connection, { queue: q, prefetch: 5, maxMessageBytes: 1000, oversized: { exchange: missing, routingKey: 'x' }, stats }).subscribe(ts)
+      await until(() => stats.oversizedFailed >= 2, 'the republish failed twice (requeued, redelivered, failed again)')
+      expect(errors[0]).toBeInstanceOf(OversizedRepublishError)
+      expect((errors[0] as OversizedRepublishError).code).toBe('ERR_SLUICE_AMQP_OVERSIZED')
+      expect(String(errors[0])).toContain(missing)
+      expect(ts.values.map((d) => d.text())).toEqual(['0']) // the small one only
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 1, 'the oversized message is still in the queue')
+    })
+
+    it('a routing key with no queue (returned): not acked, requeued — once publishOne rejects on a return', async () => {
+      const probe = uniqueName('no-such-queue')
+      const rejectsReturns = await connection.publishOne('', probe, Buffer.from('probe'), { mandatory: true }).then(() => false, () => true)
+      if (!rejectsReturns) {
+        console.warn('[amqp consume] skipped: connection.publishOne still resolves on basic.return on this branch (the publish side of issue #11 makes it reject)')
+        return
+      }
+      const q = await queue(0)
+      await raw.fill(q, 1, () => Buffer.alloc(2000))
+      const stats = new ConsumerStats()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
+      consume(connection, { queue: q, prefetch: 5, maxMessageBytes: 1000, oversized: { exchange: '', routingKey: probe }, stats }).subscribe(ts)
+      await until(() => stats.oversizedFailed >= 1, 'the republish returned')
+      expect(errors[0]).toBeInstanceOf(OversizedRepublishError)
+      ts.cancel()
+      await until(async () => (await raw.depth(q)) === 1, 'the oversized message is still in the queue')
     })
   })
 
