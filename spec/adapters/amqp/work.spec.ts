@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type * as amqp from 'amqplib'
 import { TestPublisher } from '../../../lib/testing'
-import { connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
+import { attempts, connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
 import type { Outcome } from '../../../adapters/amqp/acks'
 import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, until } from './broker'
 
@@ -288,6 +288,16 @@ describeBroker('amqp work (broker)', () => {
       expect(valid(seen)).toBe(4)
       expect(cstats.requeued).toBeGreaterThan(0)
       expect(await raw.depth(names.dead)).toBe(0)
+      // a classic queue charges nothing for the release: no x-death, attempts() still 1
+      const again: Delivery[] = []
+      const rerun = work(consume(connection, { queue: names.queue, prefetch: 10 }), (d) => {
+        again.push(d)
+      })
+      await until(() => again.length === 30 - 4, 'the released ones consumed again')
+      expect(again.every((d) => attempts(d, names.queue) === 1 && d.properties.headers?.['x-death'] === undefined)).toBe(true)
+      expect(again.filter((d) => d.redelivered).length).toBeGreaterThan(0)
+      await connection.close()
+      await rerun
     })
   })
 })
