@@ -8,6 +8,7 @@ import { AckTracker, type Outcome } from './acks'
 import type { AmqpConnection } from './connection'
 import { Delivery, type DeliveryOwner } from './delivery'
 import { AmqpChannelError, ConsumerCancelledError, OversizedRepublishError } from './errors'
+import { oversizedProperties } from './oversized'
 import type { ConsumerStats } from './stats'
 
 /**
@@ -239,7 +240,8 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
 
   /**
    * Never emitted, never parsed: rejected to the queue's DLX, or republished with a reason
-   * header to `oversized` and acked once confirmed (held meanwhile, so `close()` waits).
+   * header to `oversized` and acked once confirmed (held meanwhile, so `close()` waits);
+   * requeued, never acked, when that republish fails.
    */
   private refuseOversized(gen: Generation, message: amqp.ConsumeMessage): void {
     const stats = this.config.stats
@@ -251,19 +253,7 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     }
     const delivery = new Delivery(message, gen.id, this)
     gen.held++
-    const p = message.properties
-    const properties: amqp.Options.Publish = {
-      headers: {
-        ...p.headers,
-        'x-sluice-rejected': 'max-message-bytes',
-        'x-sluice-message-bytes': message.content.length,
-        'x-sluice-max-message-bytes': this.config.maxMessageBytes,
-        'x-sluice-queue': this.config.queue,
-      },
-      persistent: true,
-    }
-    if (p.messageId !== undefined) properties.messageId = p.messageId
-    if (p.contentType !== undefined) properties.contentType = p.contentType
+    const properties = oversizedProperties(message, this.config.queue, this.config.maxMessageBytes)
     this.connection.publishOne(target.exchange, target.routingKey, message.content, properties).then(
       () => delivery.ack(),
       (error: unknown) => {

@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import type * as amqp from 'amqplib'
+import { AbortError } from '../../../lib/errors'
+import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher } from '../../../lib/testing'
 import { attempts, connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
 import type { Outcome } from '../../../adapters/amqp/acks'
@@ -138,6 +140,61 @@ describe('work', () => {
       finish()
       await flush()
       expect(outcome).toBe(error)
+      expect(settled[0]).toEqual([{ kind: 'ack' }])
+    })
+  })
+
+  describe("when the 'retry' policy cannot park (the park publish is not confirmed)", () => {
+    it('requeues the delivery instead of acking it, counts it and reports the error', async () => {
+      const errors: unknown[] = []
+      const previous = setUnhandledErrorHook((e) => errors.push(e))
+      try {
+        const settled: Outcome[][] = []
+        const source = new TestPublisher<Delivery>()
+        const stats = new WorkStats()
+        const failures: string[] = []
+        const refused = new Error('returned: no route')
+        const park = async (): Promise<void> => {
+          throw refused
+        }
+        const done = work(
+          source,
+          () => {
+            throw new Error('handler failed')
+          },
+          { onError: { policy: 'retry', queue: 'q', maxAttempts: 1, park }, stats, onFailure: (_e, _d, action) => failures.push(action) },
+        )
+        source.next(delivery(0, settled))
+        await flush()
+        expect(settled[0]).toEqual([{ kind: 'nack', requeue: true }])
+        expect(stats).toMatchObject({ failed: 1, policyFailures: 1, requeued: 1, parked: 0 })
+        expect(errors).toEqual([refused])
+        expect(failures).toEqual(['requeued'])
+        source.complete()
+        await done
+      } finally {
+        setUnhandledErrorHook(previous)
+      }
+    })
+  })
+
+  describe('when the signal aborts', () => {
+    it('cancels the source and rejects with an AbortError once the call in flight has settled its delivery', async () => {
+      const settled: Outcome[][] = []
+      const source = new TestPublisher<Delivery>()
+      const controller = new AbortController()
+      let finish: () => void = () => undefined
+      const done = work(source, () => new Promise<void>((resolve) => (finish = resolve)), { signal: controller.signal })
+      let outcome: unknown = 'pending'
+      done.catch((error: unknown) => (outcome = error))
+      source.next(delivery(0, settled))
+      controller.abort()
+      source.assertCancelled()
+      await flush()
+      expect(outcome).toBe('pending')
+      finish()
+      await flush()
+      expect(outcome).toBeInstanceOf(AbortError)
       expect(settled[0]).toEqual([{ kind: 'ack' }])
     })
   })
