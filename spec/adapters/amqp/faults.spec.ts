@@ -1,8 +1,7 @@
 import { Flow } from '../../../lib/flow'
-import { AmqpConnectionError, AmqpPublishError, connect, consume, ConsumerStats, publish, PublisherStats, workQueue, type AmqpConnection, type Delivery, type OutgoingMessage } from '../../../adapters/amqp'
+import { AmqpConnectionError, AmqpPublishError, connect, consume, ConsumerStats, publish, PublisherStats, work, workQueue, type AmqpConnection, type Delivery, type OutgoingMessage } from '../../../adapters/amqp'
 import { TestPublisher, TestSubscriber } from '../../../lib/testing'
 import { AMQP_URL, closeConnectionsNamed, describeBroker, rabbitmqctl, Raw, sleep, uniqueName, until, withBrokerDown, withMemoryAlarm } from './broker'
-import { AmqpChannelError } from '../../../adapters/amqp'
 
 jest.setTimeout(60_000)
 
@@ -196,19 +195,34 @@ describeBroker('amqp faults', () => {
     await raw.delete(full)
   })
 
-  it('consumer_timeout: a delivery held too long closes the channel (406) → the flow fails with AmqpChannelError, the message is requeued', async () => {
+  it('consumer_timeout under work(): the channel is reopened, the message redelivered and processed twice (the slow first call acks stale), nothing fails', async () => {
     connection = await connect(AMQP_URL, { name: uniqueName('ctimeout') })
     await raw.queue(queue)
-    await raw.fill(queue, 1)
+    await raw.fill(queue, 3)
     await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1000), application:set_env(rabbit, channel_tick_interval, 300).')
     try {
-      const ts = new TestSubscriber<Delivery>({ initialRequest: 1 }) // never acks
-      consume(connection, { queue, prefetch: 1 }).subscribe(ts)
-      await ts.awaitTerminal(20_000)
-      ts.assertError(AmqpChannelError)
-      expect((ts.error as AmqpChannelError).replyCode).toBe(406)
-      ts.values[0]!.ack() // stale: a no-op
-      await until(async () => (await raw.depth(queue)) === 1, 'requeued')
+      const cstats = new ConsumerStats()
+      const calls: { text: string; redelivered: boolean }[] = []
+      let slow = true
+      const done = work(
+        consume(connection, { queue, prefetch: 1, stats: cstats }),
+        async (d) => {
+          calls.push({ text: d.text(), redelivered: d.redelivered })
+          if (slow) {
+            slow = false
+            await until(() => cstats.consumerTimeouts === 1, 'the broker times the first delivery out', 20_000)
+          }
+        },
+        { concurrency: 2 },
+      )
+      await until(async () => calls.length === 4 && (await raw.depth(queue)) === 0 && cstats.unackedAtBroker === 0, 'all processed', 20_000)
+      expect(calls[0]).toEqual({ text: '0', redelivered: false })
+      expect(calls[1]).toEqual({ text: '0', redelivered: true }) // the same message again, while the first call still ran
+      expect(calls.slice(2).map((c) => c.text)).toEqual(['1', '2'])
+      expect(cstats.stale).toBe(1) // the first call's ack: its channel was gone
+      expect(cstats.channels).toBe(2)
+      await connection.close()
+      await done
     } finally {
       await rabbitmqctl('eval', 'application:set_env(rabbit, consumer_timeout, 1800000), application:set_env(rabbit, channel_tick_interval, 60000).')
     }
