@@ -71,10 +71,11 @@ const KEYS = ['concurrency', 'onError', 'onFailure', 'signal', 'stats']
  * an AbortError — always after the calls in flight have settled their deliveries.
  *
  * ```
- * broker:   abcdef----------        prefetch 4 (the consumer's buffer), concurrency 2
- * request:  2---1-1--1-1-1--        one per free handler slot: nothing waits in the worker
- * handler:  [a][b-]c[d]-[e][f]      b throws
- * settle:   --a--B-c--d--e--f       a, c…: ack; B: the onError policy (dead-letter)
+ * broker:   abcd---e-f-----    prefetch 4: one more each time a delivery is settled
+ * request:  2-----1-1--1-1-    concurrency 2 first, then one per settled handler call
+ * handler:  ab----c-d--e-f-    handed over as soon as requested: nothing waits in the worker
+ * outcome:  ------✗-✓--✓-✓-    b throws; a, c, d succeed
+ * settle:   ------B-a--c-d-    ack on success; B: the onError policy, once
  * ```
  *
  * **Demand**: `concurrency` at first, then one per settled handler call. Deliveries not yet
