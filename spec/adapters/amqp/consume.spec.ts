@@ -360,6 +360,7 @@ describeBroker('amqp consume', () => {
       expect(() => consume(connection, { queue: 'q', prefetch: 70000 })).toThrow(TypeError)
       expect(() => consume(connection, { queue: 'q', ack: 'auto' as 'manual' })).toThrow(/ack must be one of/)
       expect(() => consume(connection, { queue: 1 as unknown as string })).toThrow(TypeError)
+      expect(() => consume(connection, { queue: 'q', onServerCancel: 'complete' as 'error' })).toThrow(/amqp.consume: onServerCancel must be one of 'error', 'reconsume', got "complete"/)
     })
   })
 })
