@@ -45,7 +45,8 @@ verifyPublisher(
 
 verifyPublisher('Flow.of', (n) => Flow.of(...numbers(n)), { profile: 'sluice', maxElements: 10_000, recursionBound: 10_000 })
 
-verifyPublisher('Flow.range', (n) => Flow.range(1000, n), { profile: 'sluice', failing: () => Flow.error(new Error('x')) })
+// docs/protocol.md §3.3 promises 1,000,000 re-entrant requests: checked at that count, not at the speed-scaled default
+verifyPublisher('Flow.range', (n) => Flow.range(1000, n), { profile: 'sluice', recursionBound: 1_000_000, failing: () => Flow.error(new Error('x')) })
 
 verifyPublisher('Flow.empty', () => Flow.empty<number>(), { profile: 'sluice', maxElements: 0 })
 

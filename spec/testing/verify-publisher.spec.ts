@@ -1,6 +1,7 @@
 import { Flow } from '../../lib/flow'
-import { conformanceChecks, conformanceSuite, formatReport, groupFailures, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
-import { brokenRange, inFlightRange, type Defects } from './broken-publishers'
+import { conformanceChecks, conformanceSuite, formatReport, groupFailures, runCheck, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
+import type { Publisher } from '../../lib/protocol'
+import { brokenRange, inFlightRange, timedRange, type Defects } from './broken-publishers'
 
 const FAST: VerifyOptions = { profile: 'sluice', timeoutMs: 100, scheduleRuns: 10, recursionBound: 1000 }
 
@@ -78,8 +79,35 @@ describe('verifyPublisher', () => {
     it('§3.3 catches recursion without a trampoline, and only that', async () => {
       const failed = await failures({ recursive: true }, { ...FAST, recursionBound: 100_000 })
       expect(names(failed)).toEqual(['§3.3 100,000 elements requested one at a time from inside onNext complete without stack overflow'])
-      expect(failed[0]?.message).toMatch(/Maximum call stack size exceeded/)
+      expect(failed[0]?.message).toMatch(/^stack overflow during delivery: RangeError: Maximum call stack size exceeded after [\d,]+ elements; onNext was nested [\d,]+ deep/)
     })
+  })
+
+  describe('§3.3 tells a recursion failure from a setup error and from slowness', () => {
+    const recursion = async (factory: (n: number) => Publisher<number>, options: VerifyOptions): Promise<CheckResult> => {
+      const check = conformanceSuite(factory, options).find((c) => c.rule === '3.3')
+      if (check === undefined) throw new Error('no §3.3 check')
+      return runCheck(check)
+    }
+
+    it('a factory that cannot build the publisher is a setup error', async () => {
+      const factory = (n: number): Publisher<number> => {
+        if (n > 5000) throw new RangeError(`cannot build ${n}`)
+        return brokenRange(n)
+      }
+      const result = await recursion(factory, { recursionBound: 10_000 })
+      expect(result.message).toBe('setup error, not a §3.3 verdict: factory(10000) threw RangeError: cannot build 10000; lower recursionBound or maxElements to what the factory can build')
+    })
+
+    it('a publisher that stops making progress is reported as too slow, with the rate', async () => {
+      const result = await recursion((n) => timedRange(n, { stallAfter: 10 }), { recursionBound: 1000, timeoutMs: 200, async: true })
+      expect(result.message).toMatch(/^too slow to finish in time, not a recursion failure: 10 elements of 1000 in \d+ ms \([\d,]+ elements\/s; onNext was nested 1 deep\)/)
+    })
+
+    it('by default the count scales to the speed: a 1 ms-per-element publisher passes', async () => {
+      const result = await recursion((n) => timedRange(n), { async: true })
+      expect(result).toMatchObject({ status: 'passed', name: expect.stringMatching(/scaled to the publisher's speed/) })
+    }, 60_000)
   })
 
   describe('when an asynchronous publisher delivers signals in flight after cancel (§2.8)', () => {
