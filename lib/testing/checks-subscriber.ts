@@ -45,8 +45,8 @@ async function runThrower(ctx: CheckContext<unknown>, n: number, where: Where): 
   const thrower: Subscriber<unknown> = {
     onSubscribe(s) {
       seen.push('onSubscribe')
-      // onError is provoked with the `failing` publisher, or else with request(0) (§3.9)
-      request(s, where !== 'onError' ? UNBOUNDED : failing !== undefined ? UNBOUNDED : 0)
+      // onNext: n elements; onComplete: all; onError: from the `failing` publisher, or else from request(0) (§3.9)
+      request(s, where === 'onNext' ? n : where === 'onComplete' || failing !== undefined ? UNBOUNDED : 0)
     },
     onNext(value) {
       seen.push(`onNext(${show(value)})`)
