@@ -119,6 +119,11 @@ describe('verifyPublisher', () => {
       expect(failed.every((n) => n.startsWith('§1.7') || n.startsWith('§1.1 §1.3'))).toBe(true)
     })
 
+    it("passes under the 'reactive-streams-1.0.4' profile, whose strictCancel is false (§2.8)", async () => {
+      const results = await conformanceChecks(inFlightRange, { ...options, profile: 'reactive-streams-1.0.4' })
+      expect(results.filter((r) => r.status === 'failed')).toEqual([])
+    })
+
     it('passes with strictCancel: false, while a publisher that ignores cancel still fails', async () => {
       const lenient = { ...options, strictCancel: false }
       const results = await conformanceChecks(inFlightRange, lenient)
@@ -145,6 +150,20 @@ describe('verifyPublisher', () => {
       expect(suite.find((c) => c.name.startsWith('§3.17 request(Infinity) is unbounded'))?.skipReason).toBe('needs completion; the publisher is infinite')
       expect(suite.map((c) => c.name)).toContain('§3.17 request(Infinity) on an infinite publisher is honoured until cancel()')
       expect(suite.map((c) => c.name)).toContain('§3.17 request(2^53−1) on an infinite publisher is honoured until cancel()')
+    })
+
+    it('rejects an unknown profile with a TypeError naming the option', () => {
+      expect(() => conformanceSuite((n) => brokenRange(n), { profile: 'rs-1.0.4' as 'sluice' })).toThrow(
+        new TypeError(`verifyPublisher: options.profile must be "reactive-streams-1.0.4" or "sluice", got "rs-1.0.4"`),
+      )
+    })
+
+    it('labels each check: the 1.0.4 profile runs spec rules only, sluice adds extensions', () => {
+      const spec = conformanceSuite((n) => brokenRange(n))
+      const sluice = conformanceSuite((n) => brokenRange(n), { profile: 'sluice' })
+      expect(spec.every((c) => c.kind === 'spec rule' && c.profile === 'reactive-streams-1.0.4')).toBe(true)
+      expect(sluice.filter((c) => c.kind === 'spec rule').map((c) => c.name)).toEqual(spec.map((c) => c.name))
+      expect(sluice.filter((c) => c.kind === 'extension')).toHaveLength(7) // the eighth, request(Infinity) on an infinite publisher, needs one
     })
 
     it('skips by name prefix on request', () => {
