@@ -1,7 +1,7 @@
-import { fc } from './fast-check'
 import { UNBOUNDED } from '../demand'
 import { demandSchedule, runSchedule } from './arbitraries'
 import { FINITE_ONLY, type CheckDefinition } from './checks-signals'
+import { fc } from './fast-check'
 import { live, pick, type CheckContext } from './harness'
 import type { TestSubscriber } from './test-subscriber'
 
@@ -200,14 +200,24 @@ export const demandChecks: readonly CheckDefinition[] = [
       ctx.assertClean(ts)
     },
   },
-  {
+  randomSchedules([UNBOUNDED]),
+]
+
+/**
+ * Random request/cancel schedules (fast-check) that keep demand and grammar; unbounded
+ * requests are `unbounded` (2^53−1 for the spec; `Infinity` is an extension).
+ */
+export function randomSchedules(unbounded: readonly number[], extension = false): CheckDefinition {
+  const amounts = unbounded.includes(Infinity) ? ', with request(Infinity)' : ''
+  return {
     rule: '1.1',
-    name: (o) => `§1.1 §1.3 random request/cancel schedules keep demand and grammar (fast-check, ${o.scheduleRuns} runs)`,
+    ...(extension ? { extension: true as const } : {}),
+    name: (o) => `§1.1 §1.3 random request/cancel schedules keep demand and grammar${amounts} (fast-check, ${o.scheduleRuns} runs)`,
     plan: (o) => pick(o, 8, 1),
     async run(ctx, n) {
       const count = ctx.options.infinite ? Infinity : n
       await fc.assert(
-        fc.asyncProperty(demandSchedule({ maxRequest: 4, maxLength: 8, allowUnbounded: !ctx.options.infinite, unbounded: [UNBOUNDED] }), async (steps) => {
+        fc.asyncProperty(demandSchedule({ maxRequest: 4, maxLength: 8, allowUnbounded: !ctx.options.infinite, unbounded }), async (steps) => {
           const options = { expectedCount: count, timeoutMs: ctx.options.timeoutMs, check: false, strictCancel: ctx.options.strictCancel }
           const scheduler = ctx.options.scheduler
           const run = await runSchedule(ctx.make(n), steps, scheduler === undefined ? options : { ...options, scheduler })
@@ -218,5 +228,5 @@ export const demandChecks: readonly CheckDefinition[] = [
         { numRuns: ctx.options.scheduleRuns },
       )
     },
-  },
-]
+  }
+}

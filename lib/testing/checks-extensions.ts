@@ -1,5 +1,5 @@
 import { UNBOUNDED } from '../demand'
-import { expectRequestRejected } from './checks-demand'
+import { expectRequestRejected, randomSchedules } from './checks-demand'
 import { FINITE_ONLY, isError, subscribeMissing, type CheckDefinition } from './checks-signals'
 import { show } from './describe'
 import { live, pick } from './harness'
@@ -81,4 +81,6 @@ export const extensionChecks: readonly CheckDefinition[] = [
       ctx.assertClean(ts)
     },
   },
+  // finite publishers only: an infinite one gets no unbounded request in a schedule
+  { ...randomSchedules([Infinity, UNBOUNDED], true), plan: (o) => (o.infinite ? null : pick(o, 8, 1)) },
 ]
