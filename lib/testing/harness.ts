@@ -143,8 +143,8 @@ export class CheckContext<T> {
 
   /** The first error the publisher threw during the check, or null. */
   firstThrown(): unknown {
-    for (const error of [...this.thrown, ...this.subscribers.flatMap((ts) => ts.thrown)]) return error
-    return null
+    const all = [...this.thrown, ...this.subscribers.flatMap((ts) => ts.thrown)]
+    return all.length > 0 ? all[0] : null
   }
 
   /** Lets pending signals arrive: one macrotask, or `settleMs` (and virtual time) for async publishers. */
