@@ -1,5 +1,6 @@
-import fc from 'fast-check'
+import type { Arbitrary, WeightedArbitrary } from 'fast-check'
 import { UNBOUNDED } from '../demand'
+import { fc } from './fast-check'
 import type { Publisher } from '../protocol'
 import type { VirtualScheduler } from '../virtual-scheduler'
 import { show } from './describe'
@@ -11,8 +12,10 @@ export type DemandStep = { kind: 'request'; n: number } | { kind: 'cancel' } | {
 export interface DemandScheduleOptions {
   /** Largest finite `request(n)`. Default 8. */
   maxRequest?: number
-  /** Include `request(Infinity)` and `request(2^53−1)` steps. Default false. */
+  /** Include unbounded `request` steps (`unbounded`). Default false. */
   allowUnbounded?: boolean
+  /** The unbounded amounts. Default `[Infinity, 2^53−1]`; a Reactive Streams 1.0.4 publisher only knows `[2^53−1]`. */
+  unbounded?: readonly number[]
   /** Include `cancel` steps. Default true. */
   allowCancel?: boolean
   /** Include `advance` steps of 1..maxAdvanceMs virtual ms (0 = none). Default 0. */
@@ -22,14 +25,16 @@ export interface DemandScheduleOptions {
   maxLength?: number
 }
 
-/** A valid `request(n)` amount: 1..max, and the two unbounded values when allowed. */
-export function requestAmount(options: { max?: number; allowUnbounded?: boolean } = {}): fc.Arbitrary<number> {
+/** A valid `request(n)` amount: 1..max, and the unbounded values (default `Infinity`, 2^53−1) when allowed. */
+export function requestAmount(options: { max?: number; allowUnbounded?: boolean; unbounded?: readonly number[] } = {}): Arbitrary<number> {
   const finite = fc.integer({ min: 1, max: options.max ?? 8 })
-  return options.allowUnbounded === true ? fc.oneof({ weight: 8, arbitrary: finite }, { weight: 1, arbitrary: fc.constantFrom(Infinity, UNBOUNDED) }) : finite
+  const unbounded = options.unbounded ?? [Infinity, UNBOUNDED]
+  if (options.allowUnbounded !== true || unbounded.length === 0) return finite
+  return fc.oneof({ weight: 8, arbitrary: finite }, { weight: 1, arbitrary: fc.constantFrom(...unbounded) })
 }
 
 /** An amount `request(n)` must reject with onError(RangeError) (§3.9). */
-export function invalidRequestAmount(): fc.Arbitrary<unknown> {
+export function invalidRequestAmount(): Arbitrary<unknown> {
   return fc.oneof(
     fc.constantFrom<unknown>(0, -0, -1, NaN, -Infinity, 1.5, '1', null, undefined, 1n, {}),
     fc.integer({ min: -1_000_000, max: 0 }),
@@ -38,11 +43,12 @@ export function invalidRequestAmount(): fc.Arbitrary<unknown> {
 }
 
 /** One step: request (weighted most), cancel, advance. */
-export function demandStep(options: DemandScheduleOptions = {}): fc.Arbitrary<DemandStep> {
-  const request = requestAmount({ max: options.maxRequest ?? 8, allowUnbounded: options.allowUnbounded ?? false }).map(
+export function demandStep(options: DemandScheduleOptions = {}): Arbitrary<DemandStep> {
+  const amounts = { max: options.maxRequest ?? 8, allowUnbounded: options.allowUnbounded ?? false }
+  const request = requestAmount(options.unbounded === undefined ? amounts : { ...amounts, unbounded: options.unbounded }).map(
     (n): DemandStep => ({ kind: 'request', n }),
   )
-  const steps: fc.WeightedArbitrary<DemandStep>[] = [{ weight: 6, arbitrary: request }]
+  const steps: WeightedArbitrary<DemandStep>[] = [{ weight: 6, arbitrary: request }]
   if (options.allowCancel ?? true) steps.push({ weight: 1, arbitrary: fc.constant<DemandStep>({ kind: 'cancel' }) })
   const maxAdvance = options.maxAdvanceMs ?? 0
   if (maxAdvance > 0) {
@@ -59,7 +65,7 @@ export function demandStep(options: DemandScheduleOptions = {}): fc.Arbitrary<De
  *   runSchedule(Flow.range(0, 10), steps, { expected: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] })))
  * ```
  */
-export function demandSchedule(options: DemandScheduleOptions = {}): fc.Arbitrary<DemandStep[]> {
+export function demandSchedule(options: DemandScheduleOptions = {}): Arbitrary<DemandStep[]> {
   return fc.array(demandStep(options), { minLength: options.minLength ?? 0, maxLength: options.maxLength ?? 20 })
 }
 

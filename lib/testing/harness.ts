@@ -5,8 +5,20 @@ import { TRUSTED } from '../trusted'
 import { show } from './describe'
 import { TestSubscriber, type TestSubscriberOptions } from './test-subscriber'
 
+/**
+ * Which rules the suite checks. `'reactive-streams-1.0.4'`: exactly the rules of the
+ * specification, read for JavaScript (unbounded demand is `Number.MAX_SAFE_INTEGER`, any
+ * `Error` answers §3.9). `'sluice'`: those, plus sluice's JavaScript extensions as extra
+ * checks (`request(Infinity)`, `NaN`, fractions, strings, `RangeError`, the unhandled-error hook).
+ */
+export type Profile = 'reactive-streams-1.0.4' | 'sluice'
+
+export const PROFILES: readonly Profile[] = ['reactive-streams-1.0.4', 'sluice']
+
 /** Options of `verifyPublisher` / `conformanceChecks`. */
 export interface VerifyOptions {
+  /** The rules to check. Default `'reactive-streams-1.0.4'`; sluice's own specs pass `'sluice'`. */
+  profile?: Profile
   /** Most elements `factory(n)` can produce. Default 2^53−1 (no limit). */
   maxElements?: number
   /** Fewest elements `factory(n)` can produce (e.g. 1 for a promise). Default 0. */
@@ -15,7 +27,10 @@ export interface VerifyOptions {
   infinite?: boolean
   /** A publisher of the same kind that fails; enables the §1.4 checks. */
   failing?: () => Publisher<unknown>
-  /** Elements requested one at a time from inside onNext in the §3.3 check. Default 1,000,000 (100,000 when `async`). */
+  /**
+   * Elements requested one at a time from inside onNext in the §3.3 check. Default: scaled to
+   * the publisher's speed, measured on a short run first (at most 1,000,000 and `maxElements`).
+   */
   recursionBound?: number
   /** Signals may arrive after `request` returns (promises, timers): "nothing more" checks wait `settleMs`. */
   async?: boolean
@@ -29,28 +44,37 @@ export interface VerifyOptions {
   /** Fast-check runs of the random demand-schedule check. Default 25. */
   scheduleRuns?: number
   /**
-   * `true` (default): nothing may arrive after `cancel()` returns (sluice's rule). `false`: an
-   * asynchronous publisher may still deliver signals in flight (§2.8), but must stop (§1.8).
+   * `true`: nothing may arrive after `cancel()` returns (sluice's rule; the default of the
+   * `'sluice'` profile). `false` (the default of `'reactive-streams-1.0.4'`): signals in flight
+   * may still arrive (§2.8), but must stop (§1.8).
    */
   strictCancel?: boolean
   /** Checks to skip, by name prefix (e.g. `'§3.3'`), with the reason shown. */
   skip?: Record<string, string>
 }
 
-export type Resolved = Required<Omit<VerifyOptions, 'failing' | 'scheduler' | 'skip'>> & Pick<VerifyOptions, 'failing' | 'scheduler' | 'skip'>
+type Defaulted = Omit<VerifyOptions, 'failing' | 'scheduler' | 'skip' | 'recursionBound'>
+
+/** The options with their defaults; `recursionBound: null` = measured when the §3.3 check runs. */
+export type Resolved = Required<Defaulted> & Pick<VerifyOptions, 'failing' | 'scheduler' | 'skip'> & { recursionBound: number | null }
 
 export function resolveOptions(o: VerifyOptions = {}): Resolved {
+  const profile = o.profile ?? 'reactive-streams-1.0.4'
+  if (!PROFILES.includes(profile)) {
+    throw new TypeError(`verifyPublisher: options.profile must be ${PROFILES.map(show).join(' or ')}, got ${show(profile)}`)
+  }
   const resolved: Resolved = {
+    profile,
     maxElements: o.maxElements ?? Number.MAX_SAFE_INTEGER,
     minElements: o.minElements ?? 0,
     infinite: o.infinite ?? false,
-    recursionBound: o.recursionBound ?? (o.async === true ? 100_000 : 1_000_000),
+    recursionBound: o.recursionBound ?? null,
     async: o.async ?? false,
     timeoutMs: o.timeoutMs ?? 2000,
     settleMs: o.settleMs ?? 20,
     advanceMs: o.advanceMs ?? 1,
     scheduleRuns: o.scheduleRuns ?? 25,
-    strictCancel: o.strictCancel ?? true,
+    strictCancel: o.strictCancel ?? profile === 'sluice',
   }
   if (o.failing !== undefined) resolved.failing = o.failing
   if (o.scheduler !== undefined) resolved.scheduler = o.scheduler
@@ -80,6 +104,11 @@ export function live(o: Resolved, preferred: number): number | string {
 /** What a check runs with: the factory, waiting helpers and the errors that reached the unhandled hook. */
 export class CheckContext<T> {
   readonly unhandled: unknown[] = []
+  /** Things worth knowing that the profile does not count as failures. */
+  readonly warnings: string[] = []
+  /** What the publisher threw at the kit (from subscribe, request, cancel): the root cause of a failure. */
+  readonly thrown: unknown[] = []
+  private readonly subscribers: TestSubscriber<T>[] = []
 
   constructor(
     readonly options: Resolved,
@@ -93,7 +122,9 @@ export class CheckContext<T> {
   subscriber(options: TestSubscriberOptions<T> = {}): TestSubscriber<T> {
     const scheduler = this.options.scheduler
     const strict = { strictCancel: this.options.strictCancel, ...options }
-    return new TestSubscriber<T>(scheduler === undefined ? strict : { scheduler, ...strict })
+    const ts = new TestSubscriber<T>(scheduler === undefined ? strict : { scheduler, ...strict })
+    this.subscribers.push(ts)
+    return ts
   }
 
   /** `publisher.subscribe(subscriber)`; a throw is a §1.9 failure. */
@@ -101,8 +132,19 @@ export class CheckContext<T> {
     try {
       publisher.subscribe(subscriber)
     } catch (error) {
+      this.thrown.push(error)
       throw new Error(`§1.9 subscribe(subscriber) threw ${show(error)}; failures must be onSubscribe then onError`)
     }
+  }
+
+  warn(message: string): void {
+    this.warnings.push(message)
+  }
+
+  /** The first error the publisher threw during the check, or null. */
+  firstThrown(): unknown {
+    const all = [...this.thrown, ...this.subscribers.flatMap((ts) => ts.thrown)]
+    return all.length > 0 ? all[0] : null
   }
 
   /** Lets pending signals arrive: one macrotask, or `settleMs` (and virtual time) for async publishers. */
@@ -178,6 +220,11 @@ export class CountingSubscriber<T> implements Subscriber<T> {
   error: unknown = undefined
   errored = false
   firstProblem: string | null = null
+  /** What `request(1)` threw, if it did. */
+  requestError: unknown = undefined
+  /** How many onNext calls are on the stack now, and the most there ever were (1 = no recursion). */
+  depth = 0
+  maxDepth = 0
   private subscription: Subscription | null = null
 
   /** `cancelAtBound`: for infinite publishers; a finite one gets one more request(1) to complete. */
@@ -193,9 +240,14 @@ export class CountingSubscriber<T> implements Subscriber<T> {
   }
 
   onNext(): void {
-    if (++this.count > this.bound) this.problem(`§1.1 onNext #${this.count} beyond the ${this.bound} requested`)
-    if (this.count < this.bound || !this.cancelAtBound) this.pull()
-    else if (this.count === this.bound) this.subscription?.cancel()
+    if (++this.depth > this.maxDepth) this.maxDepth = this.depth
+    try {
+      if (++this.count > this.bound) this.problem(`§1.1 onNext #${this.count} beyond the ${this.bound} requested`)
+      if (this.count < this.bound || !this.cancelAtBound) this.pull()
+      else if (this.count === this.bound) this.subscription?.cancel()
+    } finally {
+      this.depth--
+    }
   }
 
   onError(error: unknown): void {
@@ -211,6 +263,7 @@ export class CountingSubscriber<T> implements Subscriber<T> {
     try {
       this.subscription?.request(1)
     } catch (error) {
+      if (this.requestError === undefined) this.requestError = error
       this.problem(`request(1) threw ${show(error)} at element ${this.count}`)
     }
   }

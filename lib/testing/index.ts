@@ -18,14 +18,17 @@ export {
   type ScheduleRun,
 } from './arbitraries'
 export {
+  CheckFailure,
   conformanceChecks,
   conformanceSuite,
+  runCheck,
   verifyPublisher,
-  type CheckResult,
   type ConformanceCheck,
   type PublisherFactory,
 } from './verify-publisher'
-export type { VerifyOptions } from './harness'
+export { formatReport, groupFailures, type CheckKind, type CheckResult, type FailureGroup } from './report'
+export { PROFILES, type Profile, type VerifyOptions } from './harness'
+export { MISSING_FAST_CHECK } from './fast-check'
 export {
   parseTimeline,
   renderTimeline,

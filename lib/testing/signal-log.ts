@@ -20,6 +20,8 @@ export abstract class SignalLog<T> {
   readonly violations: string[] = []
   /** Every amount passed to `request`, valid or not, in order. */
   readonly requests: unknown[] = []
+  /** Every error thrown by `request` or `cancel` (each also a §3.16/§3.15 violation), in order. */
+  readonly thrown: unknown[] = []
   error: unknown = undefined
   completed = false
   errored = false

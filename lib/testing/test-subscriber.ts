@@ -125,6 +125,7 @@ export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
     try {
       subscription.request(n)
     } catch (error) {
+      this.thrown.push(error)
       this.violations.push(`§3.16 request(${show(n)}) threw ${show(error)}`)
     }
     return this
@@ -138,6 +139,7 @@ export class TestSubscriber<T> extends SignalLog<T> implements Subscriber<T> {
       try {
         subscription.cancel()
       } catch (error) {
+        this.thrown.push(error)
         this.violations.push(`§3.15 cancel() threw ${show(error)}`)
       }
     }

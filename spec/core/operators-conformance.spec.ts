@@ -15,16 +15,19 @@ async function* countTo(n: number): AsyncGenerator<number> {
 }
 
 verifyPublisher('map', (n) => Flow.range(0, n).pipe(map((x) => x * 2)), {
+  profile: 'sluice',
   failing: () => Flow.range(0, 10).pipe(map(boom)),
 })
 
 verifyPublisher('filter', (n) => Flow.range(0, 2 * n).pipe(filter((x) => x % 2 === 0)), {
+  profile: 'sluice',
   maxElements: 500_000,
   recursionBound: 500_000,
   failing: () => Flow.range(0, 10).pipe(filter(boom)),
 })
 
 verifyPublisher('map ∘ filter over an async generator', (n) => Flow.from(countTo(n)).pipe(map((x) => x + 1), filter(() => true)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 20_000,
   failing: () => Flow.from(countTo(5)).pipe(map(boom)),
@@ -32,6 +35,7 @@ verifyPublisher('map ∘ filter over an async generator', (n) => Flow.from(count
 
 const scheduler = new VirtualScheduler()
 verifyPublisher('map over Flow.interval on virtual time', () => Flow.interval(5, { scheduler }).pipe(map(String)), {
+  profile: 'sluice',
   infinite: true,
   scheduler,
   advanceMs: 5,

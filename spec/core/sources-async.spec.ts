@@ -24,16 +24,19 @@ function handIterable(n: number): AsyncIterable<number> {
 }
 
 verifyPublisher('Flow.from(async generator)', (n) => Flow.from(countTo(n)), {
+  profile: 'sluice',
   async: true,
   failing: () => Flow.from(failAfterOne()),
 })
 
 verifyPublisher('Flow.from(async iterable without return())', (n) => Flow.from(handIterable(n)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 10_000,
 })
 
 verifyPublisher('Flow.from(promise)', () => Flow.from(Promise.resolve(42)), {
+  profile: 'sluice',
   async: true,
   minElements: 1,
   maxElements: 1,
@@ -41,6 +44,7 @@ verifyPublisher('Flow.from(promise)', () => Flow.from(Promise.resolve(42)), {
 })
 
 verifyPublisher('Flow.from(a promise resolved later)', () => Flow.from(new Promise<number>((r) => setTimeout(() => r(7), 5))), {
+  profile: 'sluice',
   async: true,
   minElements: 1,
   maxElements: 1,
@@ -48,6 +52,7 @@ verifyPublisher('Flow.from(a promise resolved later)', () => Flow.from(new Promi
 
 const scheduler = new VirtualScheduler()
 verifyPublisher('Flow.interval on a VirtualScheduler', () => Flow.interval(10, { scheduler }), {
+  profile: 'sluice',
   infinite: true,
   scheduler,
   advanceMs: 10,

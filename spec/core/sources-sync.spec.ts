@@ -13,14 +13,15 @@ function numbers(n: number): number[] {
 }
 
 verifyPublisher('Flow.from(array)', (n) => Flow.from(numbers(n)), {
+  profile: 'sluice',
   failing: () => Flow.defer<number>(fail),
 })
 
-verifyPublisher('Flow.from(array-like)', (n) => Flow.from({ ...numbers(n), length: n }), { recursionBound: 100_000 })
+verifyPublisher('Flow.from(array-like)', (n) => Flow.from({ ...numbers(n), length: n }), { profile: 'sluice', recursionBound: 100_000 })
 
-verifyPublisher('Flow.from(a foreign Publisher)', (n) => Flow.from(brokenRange(n)), { recursionBound: 100_000 })
+verifyPublisher('Flow.from(a foreign Publisher)', (n) => Flow.from(brokenRange(n)), { profile: 'sluice', recursionBound: 100_000 })
 
-verifyPublisher('Flow.from(Set)', (n) => Flow.from(new Set(numbers(n))), { recursionBound: 100_000 })
+verifyPublisher('Flow.from(Set)', (n) => Flow.from(new Set(numbers(n))), { profile: 'sluice', recursionBound: 100_000 })
 
 verifyPublisher(
   'Flow.from(generator function)',
@@ -31,6 +32,7 @@ verifyPublisher(
       })(),
     ),
   {
+    profile: 'sluice',
     failing: () =>
       Flow.from(
         (function* () {
@@ -41,15 +43,17 @@ verifyPublisher(
   },
 )
 
-verifyPublisher('Flow.of', (n) => Flow.of(...numbers(n)), { maxElements: 10_000, recursionBound: 10_000 })
+verifyPublisher('Flow.of', (n) => Flow.of(...numbers(n)), { profile: 'sluice', maxElements: 10_000, recursionBound: 10_000 })
 
-verifyPublisher('Flow.range', (n) => Flow.range(1000, n), { failing: () => Flow.error(new Error('x')) })
+// docs/protocol.md §3.3 promises 1,000,000 re-entrant requests: checked at that count, not at the speed-scaled default
+verifyPublisher('Flow.range', (n) => Flow.range(1000, n), { profile: 'sluice', recursionBound: 1_000_000, failing: () => Flow.error(new Error('x')) })
 
-verifyPublisher('Flow.empty', () => Flow.empty<number>(), { maxElements: 0 })
+verifyPublisher('Flow.empty', () => Flow.empty<number>(), { profile: 'sluice', maxElements: 0 })
 
-verifyPublisher('Flow.never', () => Flow.never<number>(), { infinite: true, maxElements: 0 })
+verifyPublisher('Flow.never', () => Flow.never<number>(), { profile: 'sluice', infinite: true, maxElements: 0 })
 
 verifyPublisher('Flow.defer', (n) => Flow.defer(() => numbers(n)), {
+  profile: 'sluice',
   recursionBound: 100_000,
   failing: () => Flow.defer<number>(fail),
 })
@@ -66,6 +70,7 @@ verifyPublisher(
       },
     }),
   {
+    profile: 'sluice',
     failing: () =>
       Flow.generate<number, number>({
         init: () => 0,
@@ -81,5 +86,5 @@ verifyPublisher(
 verifyPublisher(
   'Flow.generate (infinite)',
   () => Flow.generate<number, number>({ init: () => 0, step: (i, out) => (out.next(i), i + 1) }),
-  { infinite: true },
+  { profile: 'sluice', infinite: true },
 )

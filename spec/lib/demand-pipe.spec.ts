@@ -92,7 +92,7 @@ function setup(kind: Kind, initialRequest = 0) {
 }
 
 for (const kind of ['DemandPipe', 'QueueDrainPipe'] as const) {
-  verifyPublisher(kind, (n) => Flow.range(0, n).pipe(operator(kind, new Log<number>())), { maxElements: 100 })
+  verifyPublisher(kind, (n) => Flow.range(0, n).pipe(operator(kind, new Log<number>())), { profile: 'sluice', maxElements: 100 })
 }
 
 describe('DemandPipe', () => {

@@ -44,7 +44,7 @@ function fromArray<T>(items: readonly T[]): FlowWithStats<T, { emitted: number; 
   )
 }
 
-verifyPublisher('SourceSubscription', (n) => fromArray(Array.from({ length: n }, (_, i) => i)), { maxElements: 100 })
+verifyPublisher('SourceSubscription', (n) => fromArray(Array.from({ length: n }, (_, i) => i)), { profile: 'sluice', maxElements: 100 })
 
 describe('SourceSubscription', () => {
   describe('when the downstream requests', () => {

@@ -8,10 +8,11 @@ import { map } from '../../operators/map'
 
 // size 1: one batch per element, so factory(n) emits exactly n batches
 verifyPublisher('batch', (n) => Flow.range(0, n).pipe(batch<number>({ size: 1 }), map((b) => b[0] as number)), {
+  profile: 'sluice',
   recursionBound: 100_000,
   failing: () => Flow.error<number>(new Error('failed')).pipe(batch<number>({ size: 3 })),
 })
-verifyPublisher('batch (size 3)', (n) => Flow.range(0, 3 * n).pipe(batch<number>({ size: 3 })), { recursionBound: 100_000 })
+verifyPublisher('batch (size 3)', (n) => Flow.range(0, 3 * n).pipe(batch<number>({ size: 3 })), { profile: 'sluice', recursionBound: 100_000 })
 
 type Command =
   | { readonly kind: 'emit'; readonly count: number }

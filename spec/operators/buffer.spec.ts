@@ -11,12 +11,14 @@ for (const overflow of OVERFLOW_POLICIES) {
   // capacity ≥ n: a synchronous source fills the buffer before the first request, and nothing may be dropped here
   const op = (capacity: number) => buffer<number>(overflow === 'backpressure' ? { capacity, overflow } : { capacity, overflow })
   verifyPublisher(`buffer ('${overflow}')`, (n) => Flow.range(0, n).pipe(op(Math.max(1, n))), {
+    profile: 'sluice',
     maxElements: overflow === 'backpressure' ? Number.MAX_SAFE_INTEGER : 100_000,
     recursionBound: 100_000,
     failing: () => Flow.error<number>(new Error('failed')).pipe(op(4)),
   })
 }
 verifyPublisher("buffer ('backpressure', capacity 3)", (n) => Flow.range(0, n).pipe(buffer<number>({ capacity: 3, overflow: 'backpressure' })), {
+  profile: 'sluice',
   recursionBound: 100_000,
 })
 

@@ -11,6 +11,7 @@ for (const mode of ['pause', 'fail-fast'] as const) {
     `circuitBreaker ${mode}`,
     (n) => Flow.range(0, n).pipe(circuitBreaker({ stage: (x: number) => x + 1, failureThreshold: 3, resetAfterMs: 10, mode, concurrency: 2 })),
     {
+      profile: 'sluice',
       recursionBound: 20_000,
       failing: () => Flow.error<number>(BOOM).pipe(circuitBreaker({ stage: (x: number) => x, failureThreshold: 1, resetAfterMs: 10, mode })),
     },

@@ -7,8 +7,8 @@ import { tap } from '../../operators/tap'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
 const failing = (): Flow<number> => Flow.error<number>(new Error('failed')).pipe(concatMap((x) => [x]))
-verifyPublisher('concatMap', (n) => Flow.range(0, n).pipe(concatMap((x) => (x % 2 === 0 ? [x] : Flow.of(x)))), { failing })
-verifyPublisher('concatMap (promise inners)', (n) => Flow.range(0, n).pipe(concatMap((x) => Promise.resolve(x))), { async: true, recursionBound: 2000 })
+verifyPublisher('concatMap', (n) => Flow.range(0, n).pipe(concatMap((x) => (x % 2 === 0 ? [x] : Flow.of(x)))), { profile: 'sluice', failing })
+verifyPublisher('concatMap (promise inners)', (n) => Flow.range(0, n).pipe(concatMap((x) => Promise.resolve(x))), { profile: 'sluice', async: true, recursionBound: 2000 })
 
 /** An outer TestPublisher and one TestPublisher per outer element, created on demand. */
 function harness(prefetch?: number): { outer: TestPublisher<string>; inners: Map<string, TestPublisher<number>>; ts: TestSubscriber<number> } {

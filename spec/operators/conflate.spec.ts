@@ -9,6 +9,7 @@ import { lockstep } from './time-kit'
 
 const vs = new VirtualScheduler()
 verifyPublisher('conflate', (n) => lockstep(vs, n, 1, conflate<number>((a, b) => a + b)), {
+  profile: 'sluice',
   scheduler: vs,
   maxElements: 200,
   failing: () => Flow.error<number>(new Error('failed')).pipe(conflate<number>((a, b) => a + b)),

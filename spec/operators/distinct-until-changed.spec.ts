@@ -11,6 +11,7 @@ const model = <T>(xs: readonly T[], eq: (a: T, b: T) => boolean = Object.is): T[
 
 // Each value twice: the repeat path (request(1) upstream per repeat) is exercised by every check.
 verifyPublisher('distinctUntilChanged', (n) => Flow.range(0, 2 * n).pipe(map((x: number) => x >> 1), distinctUntilChanged()), {
+  profile: 'sluice',
   failing: () => Flow.error<number>(new Error('failed')).pipe(distinctUntilChanged()),
 })
 

@@ -5,7 +5,7 @@ import { filter } from '../../operators/filter'
 import { map } from '../../operators/map'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('filter', (n) => Flow.range(0, 2 * n).pipe(filter((x) => x % 2 === 0)), { failing: () => Flow.error<number>(new Error('failed')).pipe(filter(() => true)) })
+verifyPublisher('filter', (n) => Flow.range(0, 2 * n).pipe(filter((x) => x % 2 === 0)), { profile: 'sluice', failing: () => Flow.error<number>(new Error('failed')).pipe(filter(() => true)) })
 
 describe('filter', () => {
   describe('when elements are rejected', () => {

@@ -11,6 +11,7 @@ import { lockstep } from './time-kit'
 const vs = new VirtualScheduler()
 // lock-step source: the next element leaves only after the previous one reached the subscriber, so nothing is conflated
 verifyPublisher('latest', (n) => lockstep(vs, n, 1, latest<number>()), {
+  profile: 'sluice',
   scheduler: vs,
   maxElements: 200,
   failing: () => Flow.error<number>(new Error('failed')).pipe(latest<number>()),

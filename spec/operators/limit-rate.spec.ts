@@ -5,10 +5,11 @@ import { limitRate } from '../../operators/limit-rate'
 
 /** Reactor's replenishment amount (Operators.unboundedOrLimit(prefetch, lowTide)). */
 verifyPublisher('limitRate', (n) => Flow.range(0, n).pipe(limitRate<number>(8)), {
+  profile: 'sluice',
   recursionBound: 100_000,
   failing: () => Flow.error<number>(new Error('failed')).pipe(limitRate<number>(8)),
 })
-verifyPublisher('limitRate (low 0)', (n) => Flow.range(0, n).pipe(limitRate<number>(5, 0)), { recursionBound: 100_000 })
+verifyPublisher('limitRate (low 0)', (n) => Flow.range(0, n).pipe(limitRate<number>(5, 0)), { profile: 'sluice', recursionBound: 100_000 })
 
 function reactorLimit(high: number, low: number | undefined): number {
   if (low === undefined || low >= high) return high - (high >> 2)

@@ -7,10 +7,12 @@ import { mapAsync } from '../../operators/map-async'
 import { BOOM, flushMicrotasks, requestSchedule, scheduleRequests } from './time-kit'
 
 verifyPublisher('mapAsync (sync results)', (n) => Flow.range(0, n).pipe(mapAsync((x: number) => x * 2, { concurrency: 3 })), {
+  profile: 'sluice',
   recursionBound: 20_000,
   failing: () => Flow.error<number>(BOOM).pipe(mapAsync((x: number) => x, { concurrency: 1 })),
 })
 verifyPublisher('mapAsync (promises, unordered)', (n) => Flow.range(0, n).pipe(mapAsync(async (x: number) => x * 2, { concurrency: 4, ordered: false })), {
+  profile: 'sluice',
   async: true,
   maxElements: 2_000,
   recursionBound: 2_000,

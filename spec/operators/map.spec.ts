@@ -4,7 +4,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { map } from '../../operators/map'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('map', (n) => Flow.range(0, n).pipe(map((x) => x * 2)), { failing: () => Flow.error<number>(new Error('failed')).pipe(map((x) => x)) })
+verifyPublisher('map', (n) => Flow.range(0, n).pipe(map((x) => x * 2)), { profile: 'sluice', failing: () => Flow.error<number>(new Error('failed')).pipe(map((x) => x)) })
 
 describe('map', () => {
   describe('when the source emits', () => {

@@ -4,8 +4,8 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { mergeMap } from '../../operators/merge-map'
 
 const failing = (): Flow<number> => Flow.error<number>(new Error('failed')).pipe(mergeMap((x) => [x]))
-verifyPublisher('mergeMap', (n) => Flow.range(0, n).pipe(mergeMap((x) => (x % 2 === 0 ? [x] : Flow.of(x)), { concurrency: 3, prefetch: 2 })), { failing })
-verifyPublisher('mergeMap (promise inners)', (n) => Flow.range(0, n).pipe(mergeMap((x) => Promise.resolve(x), { concurrency: 4 })), { async: true, recursionBound: 2000 })
+verifyPublisher('mergeMap', (n) => Flow.range(0, n).pipe(mergeMap((x) => (x % 2 === 0 ? [x] : Flow.of(x)), { concurrency: 3, prefetch: 2 })), { profile: 'sluice', failing })
+verifyPublisher('mergeMap (promise inners)', (n) => Flow.range(0, n).pipe(mergeMap((x) => Promise.resolve(x), { concurrency: 4 })), { profile: 'sluice', async: true, recursionBound: 2000 })
 
 /** An outer TestPublisher of inner indexes and one TestPublisher per inner, created when subscribed. */
 function harness(options: { concurrency?: number; prefetch?: number }): { outer: TestPublisher<number>; inners: TestPublisher<number>[]; ts: TestSubscriber<number> } {

@@ -19,9 +19,11 @@ async function* gen(xs: readonly number[]): AsyncGenerator<number> {
 }
 
 verifyPublisher('merge', (n) => merge(Flow.range(0, n >> 1), [] as number[], Flow.range(n >> 1, n - (n >> 1)), { concurrency: 2, prefetch: 3 }), {
+  profile: 'sluice',
   failing: () => merge(Flow.of(1), Flow.error<number>(new Error('failed'))),
 })
 verifyPublisher('merge (asynchronous sources)', (n) => merge(Flow.from(gen([...Array(Math.max(0, n - 1)).keys()])), Promise.resolve(-1)).pipe(mergeWith<number>([])), {
+  profile: 'sluice',
   async: true,
   minElements: 1,
   recursionBound: 2000,

@@ -7,6 +7,7 @@ import { buffer } from '../../operators/buffer'
 import { createMeter, meter, type PromRegistryLike } from '../../operators/meter'
 
 verifyPublisher('meter', (n) => Flow.range(0, n).pipe(meter<number>(createMeter('verify'))), {
+  profile: 'sluice',
   recursionBound: 100_000,
   failing: () => Flow.error<number>(new Error('failed')).pipe(meter<number>('verify-failing')),
 })

@@ -9,6 +9,7 @@ import { BOOM, requestSchedule, scheduleRequests } from './time-kit'
 
 const vs = new VirtualScheduler()
 verifyPublisher('retry', (n) => Flow.range(0, n).pipe(retry<number>({ count: 2, scheduler: vs })), {
+  profile: 'sluice',
   scheduler: vs,
   recursionBound: 20_000,
   failing: () => Flow.error<number>(BOOM).pipe(retry<number>({ count: 2, scheduler: vs })),
@@ -20,7 +21,7 @@ verifyPublisher(
     let attempts = 0
     return Flow.defer(() => (attempts++ === 0 ? Flow.error<number>(BOOM) : Flow.range(0, n))).pipe(retry<number>({ count: 1, scheduler: vs }))
   },
-  { scheduler: vs, recursionBound: 20_000, failing: () => Flow.error<number>(BOOM).pipe(retry<number>({ count: 1, scheduler: vs })) },
+  { profile: 'sluice', scheduler: vs, recursionBound: 20_000, failing: () => Flow.error<number>(BOOM).pipe(retry<number>({ count: 1, scheduler: vs })) },
 )
 
 /**

@@ -9,12 +9,14 @@ import { BOOM, expectConserved, hotHarness, emissions, HotSource, lockstep, requ
 
 const vs = new VirtualScheduler()
 verifyPublisher('sample', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs })), {
+  profile: 'sluice',
   scheduler: vs,
   maxElements: 100,
   recursionBound: 100,
   failing: () => Flow.error<number>(BOOM).pipe(sample<number>(5, { scheduler: vs })),
 })
 verifyPublisher('sample (emitLast)', (n) => lockstep(vs, n, 7, sample<number>(5, { scheduler: vs, emitLast: true })), {
+  profile: 'sluice',
   scheduler: vs,
   maxElements: 100,
   recursionBound: 100,

@@ -4,7 +4,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { scan } from '../../operators/scan'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('scan', (n) => Flow.range(0, n).pipe(scan(sum, 0)), { failing: () => Flow.error<number>(new Error('failed')).pipe(scan(sum, 0)) })
+verifyPublisher('scan', (n) => Flow.range(0, n).pipe(scan(sum, 0)), { profile: 'sluice', failing: () => Flow.error<number>(new Error('failed')).pipe(scan(sum, 0)) })
 
 const sum = (acc: number, x: number): number => acc + x
 

@@ -4,7 +4,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { skip } from '../../operators/skip'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('skip', (n) => Flow.range(0, n + 3).pipe(skip(3)), { failing: () => Flow.error(new Error('failed')).pipe(skip(3)) })
+verifyPublisher('skip', (n) => Flow.range(0, n + 3).pipe(skip(3)), { profile: 'sluice', failing: () => Flow.error(new Error('failed')).pipe(skip(3)) })
 
 describe('skip', () => {
   describe('when the source has more than count elements', () => {

@@ -4,8 +4,8 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { takeWhile } from '../../operators/take-while'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('takeWhile', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n)), { failing: () => Flow.error<number>(new Error('failed')).pipe(takeWhile(() => true)) })
-verifyPublisher('takeWhile inclusive', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n - 1, { inclusive: true })), { minElements: 1 })
+verifyPublisher('takeWhile', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n)), { profile: 'sluice', failing: () => Flow.error<number>(new Error('failed')).pipe(takeWhile(() => true)) })
+verifyPublisher('takeWhile inclusive', (n) => Flow.range(0, n + 5).pipe(takeWhile((x) => x < n - 1, { inclusive: true })), { profile: 'sluice', minElements: 1 })
 
 function modelTakeWhile<T>(xs: readonly T[], p: (x: T) => boolean, inclusive: boolean): T[] {
   const i = xs.findIndex((x) => !p(x))

@@ -4,7 +4,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { take } from '../../operators/take'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('take', (n) => Flow.range(0, 2 * n + 1).pipe(take(n)), { failing: () => Flow.error(new Error('failed')).pipe(take(3)) })
+verifyPublisher('take', (n) => Flow.range(0, 2 * n + 1).pipe(take(n)), { profile: 'sluice', failing: () => Flow.error(new Error('failed')).pipe(take(3)) })
 
 describe('take', () => {
   describe('when the source has more than count elements', () => {

@@ -6,7 +6,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { tap } from '../../operators/tap'
 import { expectRule11, runSchedule, schedule } from './core-support'
 
-verifyPublisher('tap', (n) => Flow.range(0, n).pipe(tap({ next: () => {}, request: () => {} })), { failing: () => Flow.error(new Error('failed')).pipe(tap(() => {})) })
+verifyPublisher('tap', (n) => Flow.range(0, n).pipe(tap({ next: () => {}, request: () => {} })), { profile: 'sluice', failing: () => Flow.error(new Error('failed')).pipe(tap(() => {})) })
 
 describe('tap', () => {
   describe('when given a function', () => {

@@ -8,6 +8,7 @@ import { BOOM, expectConserved, hotHarness, emissions, HotSource, lockstep, requ
 
 const vs = new VirtualScheduler()
 verifyPublisher('throttleFirst', (n) => lockstep(vs, n, 7, throttleFirst<number>(5, { scheduler: vs })), {
+  profile: 'sluice',
   scheduler: vs,
   maxElements: 100,
   recursionBound: 100,

@@ -13,12 +13,14 @@ for (const mode of ['shape', 'enforce'] as const) {
   // 'enforce' on a synchronous source drops what exceeds the bucket: a bucket big enough for every check
   const burst = mode === 'shape' ? 10 : 1e9
   verifyPublisher(`throttle ${mode}`, (n) => Flow.range(0, n).pipe(throttle<number>({ rate: 5, perMs: 1, burst, mode, scheduler: vs })), {
+    profile: 'sluice',
     scheduler: vs,
     recursionBound: 5_000,
     failing: () => Flow.error<number>(BOOM).pipe(throttle<number>({ rate: 1, perMs: 1, mode, scheduler: vs })),
   })
 }
 verifyPublisher('throttle shape with cost', (n) => Flow.range(0, n).pipe(throttle<number>({ rate: 5, perMs: 1, burst: 10, cost: () => 2, mode: 'shape', scheduler: vs })), {
+  profile: 'sluice',
   scheduler: vs,
   recursionBound: 5_000,
   failing: () => Flow.error<number>(BOOM).pipe(throttle<number>({ rate: 1, perMs: 1, cost: () => 1, mode: 'shape', scheduler: vs })),

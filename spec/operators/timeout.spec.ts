@@ -8,6 +8,7 @@ import { BOOM, requestSchedule, scheduleRequests } from './time-kit'
 
 const vs = new VirtualScheduler()
 verifyPublisher('timeout', (n) => Flow.range(0, n).pipe(timeout<number>(10, { scheduler: vs })), {
+  profile: 'sluice',
   scheduler: vs,
   recursionBound: 20_000,
   failing: () => Flow.error<number>(BOOM).pipe(timeout<number>(10, { scheduler: vs })),

@@ -18,14 +18,17 @@ async function* gen(n: number): AsyncGenerator<number> {
 }
 
 verifyPublisher('zip', (n) => zip(Flow.range(0, n), Flow.range(100, n + 5), [...Array(n + 1).keys()], { prefetch: 3 }), {
+  profile: 'sluice',
   failing: () => zip(Flow.of(1, 2), Flow.error<number>(new Error('failed'))),
 })
 verifyPublisher('zip (asynchronous sources)', (n) => zip(Flow.from(gen(n)), Flow.range(0, n + 1)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 2000,
   failing: () => zip(Flow.from(gen(3)), Flow.error<number>(new Error('failed'))),
 })
 verifyPublisher('zipWith', (n) => Flow.range(0, n).pipe(zipWith(Flow.range(0, n))), {
+  profile: 'sluice',
   failing: () => Flow.error<number>(new Error('failed')).pipe(zipWith([1])),
 })
 

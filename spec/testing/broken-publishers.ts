@@ -136,3 +136,53 @@ export function inFlightRange(count: number): Publisher<number> {
     },
   }
 }
+
+/**
+ * An asynchronous range that delivers one element per `msPerElement` of real time, and stops
+ * delivering (without terminating) after `stallAfter` elements: a slow, or a stuck, publisher.
+ */
+export function timedRange(count: number, { msPerElement = 1, stallAfter = Infinity }: { msPerElement?: number; stallAfter?: number } = {}): Publisher<number> {
+  return {
+    subscribe(subscriber: Subscriber<number>) {
+      if (subscriber == null) throw new TypeError('§1.9 subscriber required')
+      const target = isTrusted(subscriber) ? subscriber : new SafeSubscriber(subscriber)
+      let next = 0
+      let requested = 0
+      let stopped = false
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const tick = (): void => {
+        timer = undefined
+        if (stopped || next >= stallAfter) return
+        if (next >= count) {
+          stopped = true
+          target.onComplete()
+          return
+        }
+        if (requested === 0) return
+        requested = produced(requested, 1)
+        target.onNext(next++)
+        schedule()
+      }
+      const schedule = (): void => {
+        if (timer === undefined && !stopped) timer = setTimeout(tick, msPerElement)
+      }
+      target.onSubscribe({
+        request(n) {
+          if (stopped) return
+          if (!isValidRequest(n)) {
+            stopped = true
+            target.onError(validateRequest(n))
+            return
+          }
+          requested = addCap(requested, n)
+          schedule()
+        },
+        cancel() {
+          stopped = true
+          clearTimeout(timer)
+        },
+      })
+      if (count === 0) schedule()
+    },
+  }
+}

@@ -1,8 +1,9 @@
 import { Flow } from '../../lib/flow'
-import { conformanceChecks, conformanceSuite, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
-import { brokenRange, inFlightRange, type Defects } from './broken-publishers'
+import { conformanceChecks, conformanceSuite, formatReport, groupFailures, runCheck, verifyPublisher, type CheckResult, type VerifyOptions } from '../../lib/testing'
+import type { Publisher } from '../../lib/protocol'
+import { brokenRange, inFlightRange, timedRange, type Defects } from './broken-publishers'
 
-const FAST: VerifyOptions = { timeoutMs: 100, scheduleRuns: 10, recursionBound: 1000 }
+const FAST: VerifyOptions = { profile: 'sluice', timeoutMs: 100, scheduleRuns: 10, recursionBound: 1000 }
 
 async function failures(defects: Defects, options: VerifyOptions = FAST): Promise<CheckResult[]> {
   const results = await conformanceChecks((n) => brokenRange(n, defects), options)
@@ -31,13 +32,20 @@ describe('verifyPublisher', () => {
     it('§3.9 catches a publisher that throws on a bad request instead of onError', async () => {
       const failed = await failures({ throwOnBadRequest: true })
       expect(names(failed)).toEqual([
-        '§3.9 request(0) signals onError(RangeError)',
-        '§3.9 request(-1) signals onError(RangeError)',
+        '§1.7 §2.13 a Subscriber throwing from onError receives nothing afterwards (onError from request(0))',
+        '§3.9 request(0) signals onError, without throwing (§3.16)',
+        '§3.9 request(-1) signals onError, without throwing (§3.16)',
+        '§3.9 the error of request(0) and request(-1) is a RangeError',
         '§3.9 request(NaN) signals onError(RangeError)',
         '§3.9 request(1.5) signals onError(RangeError)',
         '§3.9 request("1") signals onError(RangeError)',
       ])
-      expect(failed[0]?.message).toMatch(/§3.16 request\(0\) threw RangeError/)
+      expect(failed[1]?.message).toMatch(/§3.16 request\(0\) threw RangeError/)
+      // one root cause, one group: the same error text up to the number in it
+      const groups = groupFailures(failed)
+      expect(groups).toHaveLength(1)
+      expect(groups[0]?.rootCause).toMatch(/^RangeError: Spec. Rule 3.9 \(§3.9\) - request\(n\) requires a strictly positive integer, got 0$/)
+      expect(formatReport(failed)).toContain(`✗ ${failed.length} checks, one root cause: the publisher threw RangeError: Spec. Rule 3.9`)
     })
 
     it('§3.6 and §1.7 catch a publisher that emits after cancel', async () => {
@@ -52,7 +60,10 @@ describe('verifyPublisher', () => {
     })
 
     it('§1.9 catches a publisher that accepts subscribe(null)', async () => {
-      expect(names(await failures({ acceptNull: true }))).toEqual(['§1.9 subscribe(null) and subscribe(undefined) throw TypeError'])
+      expect(names(await failures({ acceptNull: true }))).toEqual([
+        '§1.9 subscribe(null) and subscribe(undefined) throw',
+        '§1.9 subscribe(null) and subscribe(undefined) throw TypeError',
+      ])
     })
 
     it('§1.7 catches a publisher that completes again when requested after completion', async () => {
@@ -60,26 +71,57 @@ describe('verifyPublisher', () => {
       expect(failed).toContain('§1.7 nothing after onComplete, even when requested again')
     })
 
-    it('§2.13 catches a publisher that lets a Subscriber throw escape', async () => {
-      expect(names(await failures({ unsafe: true }))).toEqual([
-        '§2.13 a Subscriber throwing from onNext is treated as cancelled; the error reaches the unhandled-error hook',
-      ])
+    it('§2.13 the sluice profile catches a publisher that lets a Subscriber throw escape; 1.0.4 allows it', async () => {
+      expect(names(await failures({ unsafe: true }))).toEqual(['§2.13 the error thrown from onNext reaches the unhandled-error hook (setUnhandledErrorHook)'])
+      expect(await failures({ unsafe: true }, { ...FAST, profile: 'reactive-streams-1.0.4' })).toEqual([])
     })
 
     it('§3.3 catches recursion without a trampoline, and only that', async () => {
       const failed = await failures({ recursive: true }, { ...FAST, recursionBound: 100_000 })
       expect(names(failed)).toEqual(['§3.3 100,000 elements requested one at a time from inside onNext complete without stack overflow'])
-      expect(failed[0]?.message).toMatch(/Maximum call stack size exceeded/)
+      expect(failed[0]?.message).toMatch(/^stack overflow during delivery: RangeError: Maximum call stack size exceeded after [\d,]+ elements; onNext was nested [\d,]+ deep/)
     })
   })
 
-  describe('when an asynchronous publisher delivers signals in flight after cancel (§2.8)', () => {
-    const options: VerifyOptions = { async: true, maxElements: 1000, recursionBound: 1000, scheduleRuns: 10, timeoutMs: 500 }
+  describe('§3.3 tells a recursion failure from a setup error and from slowness', () => {
+    const recursion = async (factory: (n: number) => Publisher<number>, options: VerifyOptions): Promise<CheckResult> => {
+      const check = conformanceSuite(factory, options).find((c) => c.rule === '3.3')
+      if (check === undefined) throw new Error('no §3.3 check')
+      return runCheck(check)
+    }
 
-    it('fails §1.7 under strictCancel (the default)', async () => {
+    it('a factory that cannot build the publisher is a setup error', async () => {
+      const factory = (n: number): Publisher<number> => {
+        if (n > 5000) throw new RangeError(`cannot build ${n}`)
+        return brokenRange(n)
+      }
+      const result = await recursion(factory, { recursionBound: 10_000 })
+      expect(result.message).toBe('setup error, not a §3.3 verdict: factory(10000) threw RangeError: cannot build 10000; lower recursionBound or maxElements to what the factory can build')
+    })
+
+    it('a publisher that stops making progress is reported as too slow, with the rate', async () => {
+      const result = await recursion((n) => timedRange(n, { stallAfter: 10 }), { recursionBound: 1000, timeoutMs: 200, async: true })
+      expect(result.message).toMatch(/^too slow to finish in time, not a recursion failure: 10 elements of 1000 in \d+ ms \([\d,]+ elements\/s; onNext was nested 1 deep\)/)
+    })
+
+    it('by default the count scales to the speed: a 1 ms-per-element publisher passes', async () => {
+      const result = await recursion((n) => timedRange(n), { async: true })
+      expect(result).toMatchObject({ status: 'passed', name: expect.stringMatching(/scaled to the publisher's speed/) })
+    }, 60_000)
+  })
+
+  describe('when an asynchronous publisher delivers signals in flight after cancel (§2.8)', () => {
+    const options: VerifyOptions = { profile: 'sluice', async: true, maxElements: 1000, recursionBound: 1000, scheduleRuns: 10, timeoutMs: 500 }
+
+    it('fails §1.7 under strictCancel (the default of the sluice profile)', async () => {
       const failed = names((await conformanceChecks(inFlightRange, options)).filter((r) => r.status === 'failed'))
       expect(failed).toContain('§1.7 nothing after cancel() from inside onNext')
       expect(failed.every((n) => n.startsWith('§1.7') || n.startsWith('§1.1 §1.3'))).toBe(true)
+    })
+
+    it("passes under the 'reactive-streams-1.0.4' profile, whose strictCancel is false (§2.8)", async () => {
+      const results = await conformanceChecks(inFlightRange, { ...options, profile: 'reactive-streams-1.0.4' })
+      expect(results.filter((r) => r.status === 'failed')).toEqual([])
     })
 
     it('passes with strictCancel: false, while a publisher that ignores cancel still fails', async () => {
@@ -104,9 +146,24 @@ describe('verifyPublisher', () => {
     })
 
     it('skips checks that need completion for an infinite publisher and adds the infinite-demand check', () => {
-      const suite = conformanceSuite(() => Flow.never(), { infinite: true })
-      expect(suite.find((c) => c.name.startsWith('§3.17 request(Infinity) delivers'))?.skipReason).toBe('needs completion; the publisher is infinite')
+      const suite = conformanceSuite(() => Flow.never(), { profile: 'sluice', infinite: true })
+      expect(suite.find((c) => c.name.startsWith('§3.17 request(Infinity) is unbounded'))?.skipReason).toBe('needs completion; the publisher is infinite')
       expect(suite.map((c) => c.name)).toContain('§3.17 request(Infinity) on an infinite publisher is honoured until cancel()')
+      expect(suite.map((c) => c.name)).toContain('§3.17 request(2^53−1) on an infinite publisher is honoured until cancel()')
+    })
+
+    it('rejects an unknown profile with a TypeError naming the option', () => {
+      expect(() => conformanceSuite((n) => brokenRange(n), { profile: 'rs-1.0.4' as 'sluice' })).toThrow(
+        new TypeError(`verifyPublisher: options.profile must be "reactive-streams-1.0.4" or "sluice", got "rs-1.0.4"`),
+      )
+    })
+
+    it('labels each check: the 1.0.4 profile runs spec rules only, sluice adds extensions', () => {
+      const spec = conformanceSuite((n) => brokenRange(n))
+      const sluice = conformanceSuite((n) => brokenRange(n), { profile: 'sluice' })
+      expect(spec.every((c) => c.kind === 'spec rule' && c.profile === 'reactive-streams-1.0.4')).toBe(true)
+      expect(sluice.filter((c) => c.kind === 'spec rule').map((c) => c.name)).toEqual(spec.map((c) => c.name))
+      expect(sluice.filter((c) => c.kind === 'extension')).toHaveLength(8) // the ninth, request(Infinity) on an infinite publisher, needs one
     })
 
     it('skips by name prefix on request', () => {
@@ -117,4 +174,4 @@ describe('verifyPublisher', () => {
 })
 
 // The jest front end, on a correct publisher: one test per rule.
-verifyPublisher('brokenRange() without defects', (n) => brokenRange(n), { recursionBound: 10_000 })
+verifyPublisher('brokenRange() without defects', (n) => brokenRange(n), { profile: 'sluice', recursionBound: 10_000 })

@@ -48,6 +48,7 @@ describeBroker('amqp consume conformance', () => {
   }
 
   verifyPublisher('amqp consume', (n) => filledQueue(n), {
+    profile: 'sluice',
     infinite: true,
     async: true,
     maxElements: 200,

@@ -9,9 +9,11 @@ function asyncRange(n: number): AsyncIterable<number> {
 }
 
 verifyPublisher('fromIterable', (n) => fromIterable(range(n)), {
+  profile: 'sluice',
   failing: () => fromIterable({ *[Symbol.iterator]() { yield 1; throw new Error('failing iterable') } }),
 })
 verifyPublisher('fromAsyncIterable', (n) => fromAsyncIterable(asyncRange(n)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 10_000,
   failing: () => fromAsyncIterable({ async *[Symbol.asyncIterator]() { yield 1; throw new Error('failing async iterable') } }),

@@ -16,6 +16,7 @@ function readable(n: number, failAt = -1): Readable {
 }
 
 verifyPublisher('fromReadable', (n) => fromReadable(readable(n)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 10_000,
   failing: () => fromReadable(readable(10, 1)),

@@ -62,6 +62,7 @@ function socketMessages(n: number): Publisher<Uint8Array> {
 }
 
 verifyPublisher('client.requestStream', (n) => client.requestStream('count', bytes(String(n))), {
+  profile: 'sluice',
   async: true,
   failing: () => client.requestStream('fail'),
   recursionBound: 500,
@@ -69,6 +70,6 @@ verifyPublisher('client.requestStream', (n) => client.requestStream('count', byt
   scheduleRuns: 10,
 })
 
-verifyPublisher('client.requestStream (infinite)', () => client.requestStream('infinite'), { async: true, infinite: true, recursionBound: 500, scheduleRuns: 10 })
+verifyPublisher('client.requestStream (infinite)', () => client.requestStream('infinite'), { profile: 'sluice', async: true, infinite: true, recursionBound: 500, scheduleRuns: 10 })
 
-verifyPublisher('socketSource', socketMessages, { async: true, failing: () => socketMessages(0xffffffff), recursionBound: 500, maxElements: 5000, scheduleRuns: 10 })
+verifyPublisher('socketSource', socketMessages, { profile: 'sluice', async: true, failing: () => socketMessages(0xffffffff), recursionBound: 500, maxElements: 5000, scheduleRuns: 10 })

@@ -32,4 +32,4 @@ describe('payload codecs', () => {
   })
 })
 
-verifyPublisher('decodeWith(utf8)', (n) => Flow.range(0, n).pipe(encodeWith({ encode: (v: number) => Buffer.from(String(v)), decode: Number }), decodeWith(utf8)), { maxElements: 1000 })
+verifyPublisher('decodeWith(utf8)', (n) => Flow.range(0, n).pipe(encodeWith({ encode: (v: number) => Buffer.from(String(v)), decode: Number }), decodeWith(utf8)), { profile: 'sluice', maxElements: 1000 })

@@ -16,6 +16,7 @@ function stream(n: number, failAt = -1): ReadableStream<number> {
 }
 
 verifyPublisher('fromReadableStream', (n) => fromReadableStream(stream(n)), {
+  profile: 'sluice',
   async: true,
   recursionBound: 10_000,
   failing: () => fromReadableStream(stream(10, 1)),
