@@ -9,15 +9,16 @@ import type { ScheduledTask } from '../../lib/scheduler'
 import { TRUSTED } from '../../lib/trusted'
 import { backoffDelay, type backoffPolicy } from './backoff'
 import type { AmqpConnection } from './connection'
-import { AmqpPublishError } from './errors'
+import { AmqpPublishError, UnroutableError, type ReturnedMessage, type ReturnInfo } from './errors'
 import type { OutgoingMessage, PublishReport, PublishSink } from './publish'
+import { describeRoute, isReturnOf, returnInfo } from './returns'
 import type { PublisherStats } from './stats'
 import { injectTrace } from './tracing'
 
 /**
  * The state machine behind `publish()` (see publish.ts for the contract): entries keyed by
  * sequence number until confirmed, the request rule (window, bytes, write buffer, blocked,
- * channel), confirm timeouts, retries, republish after reconnect, and termination.
+ * channel), confirm timeouts, retries, republish after reconnect, returns, and termination.
  */
 
 interface Entry {
@@ -27,8 +28,11 @@ interface Entry {
   readonly content: Buffer
   readonly properties: amqp.Options.Publish
   readonly original: OutgoingMessage
+  readonly messageId: unknown
   /** Bumped on every send; a confirm for an older send is ignored. */
   token: number
+  /** A `basic.return` matched to the send with this token: its confirm settles it as returned. */
+  returned: { token: number; info: ReturnInfo } | null
   state: 'queued' | 'sent' | 'retry-wait'
   retries: number
   deadline: number
@@ -58,6 +62,9 @@ export interface PublisherConfig {
   readonly persistent: boolean
   /** Infinity: no cap */
   readonly maxMessageBytes: number
+  /** 'ignore': publish without `mandatory`; otherwise returns are matched and counted. */
+  readonly unroutable: 'error' | 'report' | 'ignore'
+  readonly onReturn: ((message: OutgoingMessage, info: ReturnInfo) => void) | undefined
   readonly stats: PublisherStats
 }
 
@@ -84,6 +91,8 @@ export class Publisher implements PublishSink {
   private phase: Phase = { kind: 'running' }
   private stopped = false
   private duplicatesPossible = false
+  /** Returned messages kept for the report or the UnroutableError (not kept when `onReturn` takes them in 'report' mode). */
+  private readonly returnedMessages: ReturnedMessage<OutgoingMessage>[] = []
   private sweep: ScheduledTask | null = null
   private readonly retries = new Set<ScheduledTask>()
   private idleWaiters: (() => void)[] = []
@@ -194,6 +203,7 @@ export class Publisher implements PublishSink {
       persistent: this.config.persistent,
       ...message.properties,
       messageId: message.properties?.messageId ?? randomUUID(),
+      mandatory: this.config.unroutable !== 'ignore',
     }
     const headers = injectTrace({ ...properties.headers })
     if (Object.keys(headers).length > 0) properties.headers = headers
@@ -204,7 +214,9 @@ export class Publisher implements PublishSink {
       content: buffer,
       properties,
       original: message,
+      messageId: properties.messageId,
       token: 0,
+      returned: null,
       state: 'queued',
       retries: 0,
       deadline: Infinity,
@@ -222,18 +234,23 @@ export class Publisher implements PublishSink {
     const token = ++entry.token
     entry.state = 'sent'
     entry.channel = current.id
-    if (token === 1) this.stats.published++
     let ok: boolean
     try {
       ok = current.channel.publish(entry.exchange, entry.routingKey, entry.content, entry.properties, (error: unknown) =>
         this.confirmed(entry, token, current, error),
       )
-    } catch {
-      // closed under us: it goes out again on the next channel
+    } catch (error) {
       entry.state = 'queued'
+      if ((error as { name?: unknown } | null)?.name !== 'IllegalOperationError') {
+        // amqplib could not encode it (a header of a type AMQP has no field for): nothing was sent
+        this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.messageId)} could not be encoded; it was not sent`, this.unconfirmed(), error))
+        return
+      }
+      // closed under us: it goes out again on the next channel
       this.waiting.push(entry)
       return
     }
+    if (token === 1) this.stats.published++
     if (this.config.confirmTimeoutMs > 0) {
       entry.deadline = this.connection.scheduler.now() + this.config.confirmTimeoutMs
       this.ensureSweep()
@@ -249,7 +266,9 @@ export class Publisher implements PublishSink {
     if (error === null || error === undefined) {
       this.entries.delete(entry.seq)
       this.inFlightBytes -= entry.content.length
-      this.stats.confirmed++
+      const returned = entry.returned
+      if (returned !== null && returned.token === token) this.settleReturned(entry, returned.info)
+      else this.stats.confirmed++
       this.stats.inFlight = this.entries.size
       this.afterSettle()
       return
@@ -260,6 +279,45 @@ export class Publisher implements PublishSink {
     }
     this.stats.nacked++
     this.retryOrFail(entry, 'nacked by the broker', error)
+  }
+
+  // ── returns (basic.return precedes the confirm of the same message) ───
+
+  private onReturned(channel: PublishChannel, message: amqp.Message): void {
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'sent' || entry.channel !== channel.id) continue
+      if (entry.returned !== null && entry.returned.token === entry.token) continue
+      if (!isReturnOf(entry, message)) continue
+      entry.returned = { token: entry.token, info: returnInfo(message) }
+      return
+    }
+    // not one of ours any more (its send was superseded by a retry): the retry decides
+  }
+
+  /** A returned message was confirmed: it is in no queue. Counted, kept or handed to `onReturn`; 'error' stops pulling. */
+  private settleReturned(entry: Entry, info: ReturnInfo): void {
+    this.stats.returned++
+    const { onReturn, unroutable } = this.config
+    if (unroutable === 'error' || onReturn === undefined) this.returnedMessages.push({ ...info, message: entry.original })
+    if (onReturn !== undefined) {
+      try {
+        onReturn(entry.original, info)
+      } catch (error) {
+        reportUnhandled(error)
+      }
+    }
+    if (unroutable === 'error' && this.phase.kind === 'running') {
+      // let the in-flight window settle, pull nothing more, then reject `done`
+      this.phase = { kind: 'completing', error: undefined, completed: false }
+      this.upstream?.cancel()
+    }
+  }
+
+  private unroutableError(cause?: unknown): UnroutableError {
+    const returned = this.returnedMessages
+    const first = returned[0]
+    const where = first === undefined ? '' : ` (first: ${describeRoute(first.exchange, first.routingKey)}, ${first.replyCode} ${first.replyText})`
+    return new UnroutableError(`amqp.publish: the broker returned ${returned.length} unroutable message(s)${where}; they are in no queue`, [...returned], this.unconfirmed(), cause)
   }
 
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
@@ -361,6 +419,7 @@ export class Publisher implements PublishSink {
           current.error = error
         })
         channel.on('close', () => this.channelClosed(current))
+        channel.on('return', (message: amqp.Message) => this.onReturned(current, message))
         channel.on('drain', () => {
           if (this.channel !== current) return
           this.paused = false
@@ -426,6 +485,8 @@ export class Publisher implements PublishSink {
       published: s.published,
       confirmed: s.confirmed,
       nacked: s.nacked,
+      returned: s.returned,
+      returnedMessages: this.config.unroutable === 'error' ? [] : [...this.returnedMessages],
       retried: s.retried,
       republished: s.republished,
       duplicatesPossible: this.duplicatesPossible,
@@ -437,8 +498,10 @@ export class Publisher implements PublishSink {
     const phase = this.phase
     if (phase.kind !== 'completing' || this.entries.size > 0) return
     const report = this.report()
+    const unroutable = this.config.unroutable === 'error' && this.returnedMessages.length > 0 ? this.unroutableError(phase.error) : null
     this.terminate()
-    if (phase.completed || phase.error === undefined) this.resolveDone(report)
+    if (unroutable !== null) this.rejectDone(unroutable)
+    else if (phase.completed || phase.error === undefined) this.resolveDone(report)
     else this.rejectDone(phase.error)
   }
 
@@ -448,9 +511,10 @@ export class Publisher implements PublishSink {
       return
     }
     const wasRunning = this.phase.kind === 'running'
+    const failure = this.config.unroutable === 'error' && this.returnedMessages.length > 0 && !(error instanceof UnroutableError) ? this.unroutableError(error) : error
     this.terminate()
     if (wasRunning) this.upstream?.cancel()
-    this.rejectDone(error)
+    this.rejectDone(failure)
   }
 
   private terminate(): void {

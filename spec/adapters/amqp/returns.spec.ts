@@ -1,0 +1,211 @@
+import fc from 'fast-check'
+import { Flow } from '../../../lib/flow'
+import { connect, publish, UnroutableError, type AmqpConnection, type OutgoingMessage, type PublishReport, type PublishSink, type ReturnInfo } from '../../../adapters/amqp'
+import { AMQP_URL, describeBroker, Raw, uniqueName } from './broker'
+
+/** Subscribes `sink` to `list`, counting what the sink pulled (onNext calls it received). */
+function feed(list: OutgoingMessage[], sink: PublishSink): { pulled: () => number } {
+  let pulled = 0
+  Flow.from(list).subscribe({
+    onSubscribe: (s) => sink.onSubscribe(s),
+    onNext: (m) => {
+      pulled++
+      sink.onNext(m)
+    },
+    onError: (e) => sink.onError(e),
+    onComplete: () => sink.onComplete(),
+  })
+  return { pulled: () => pulled }
+}
+
+const sorted = (xs: string[]): string[] => [...xs].sort()
+
+describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () => {
+  let raw: Raw
+  let connection: AmqpConnection
+  const queues: string[] = []
+  const exchanges: string[] = []
+
+  beforeEach(async () => {
+    raw = await Raw.open()
+    connection = await connect(AMQP_URL, { name: uniqueName('returns') })
+  })
+
+  afterEach(async () => {
+    await connection.close({ timeoutMs: 1000 })
+    await raw.delete(...queues.splice(0))
+    await raw.deleteExchange(...exchanges.splice(0))
+    await raw.close()
+  })
+
+  /** A topic exchange (with an alternate exchange + its queue when `alternate`) and one queue bound to `bound`. */
+  async function routing(bound: readonly string[], alternate = false): Promise<{ exchange: string; queue: string; aeQueue: string | null }> {
+    const exchange = uniqueName('topic')
+    const queue = uniqueName('bound')
+    let aeQueue: string | null = null
+    exchanges.push(exchange)
+    queues.push(queue)
+    if (alternate) {
+      const ae = `${exchange}.ae`
+      aeQueue = uniqueName('ae')
+      exchanges.push(ae)
+      queues.push(aeQueue)
+      await raw.channel.assertExchange(ae, 'fanout', { durable: false, autoDelete: false })
+      await raw.queue(aeQueue)
+      await raw.channel.bindQueue(aeQueue, ae, '')
+      await raw.channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false, alternateExchange: ae })
+    } else {
+      await raw.channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false })
+    }
+    await raw.queue(queue)
+    for (const key of bound) await raw.channel.bindQueue(queue, exchange, key)
+    return { exchange, queue, aeQueue }
+  }
+
+  /** 2n messages, n to a bound key ('k.bound'), n to an unbound one ('k.nowhere'), interleaved. */
+  function halfBound(n: number): OutgoingMessage[] {
+    return Array.from({ length: 2 * n }, (_, i) => ({ content: `m${i}`, routingKey: i % 2 === 0 ? 'k.bound' : 'k.nowhere' }))
+  }
+
+  it("default ('error'): done rejects with UnroutableError listing the returned messages, after the window settles; nothing pulled beyond it", async () => {
+    const { exchange, queue } = await routing(['k.bound'])
+    const sink = publish(connection, { exchange, maxInFlight: 20, persistent: false })
+    const { pulled } = feed(halfBound(500), sink)
+    const error = (await sink.done.catch((e: unknown) => e)) as UnroutableError
+    expect(error).toBeInstanceOf(UnroutableError)
+    expect(error.code).toBe('ERR_SLUICE_AMQP_UNROUTABLE')
+    expect(error.returned.length).toBeGreaterThan(0)
+    for (const r of error.returned) {
+      expect(r).toMatchObject({ replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey: 'k.nowhere' })
+      expect((r.message as OutgoingMessage).routingKey).toBe('k.nowhere')
+    }
+    expect(error.unconfirmed).toEqual([])
+    // published + returned + unconfirmed = pulled, and the sink stopped within a window of the first return
+    expect(sink.stats.confirmed + sink.stats.returned + error.unconfirmed.length).toBe(pulled())
+    expect(sink.stats.returned).toBe(error.returned.length)
+    expect(pulled()).toBeLessThan(1000)
+    expect(pulled()).toBeLessThanOrEqual(2 + 20 + 20) // the first unbound message, a window in flight, a request batch
+    expect(await raw.depth(queue)).toBe(sink.stats.confirmed)
+  })
+
+  it("'report': 1,000 messages, half unbound — confirmed 500, returned 500, each returned message in the report and none in a queue", async () => {
+    const { exchange, queue } = await routing(['k.bound'])
+    const sink = publish(connection, { exchange, maxInFlight: 100, unroutable: 'report', persistent: false })
+    feed(halfBound(500), sink)
+    const report: PublishReport = await sink.done
+    expect(report).toMatchObject({ published: 1000, confirmed: 500, returned: 500, nacked: 0, upstreamCompleted: true })
+    expect(sorted(report.returnedMessages.map((r) => String(r.message.content)))).toEqual(sorted(Array.from({ length: 500 }, (_, i) => `m${2 * i + 1}`)))
+    expect(await raw.depth(queue)).toBe(500)
+  })
+
+  it("'report' with onReturn: the hook gets each returned message with the broker's reason; the report keeps none", async () => {
+    const { exchange } = await routing([])
+    const seen: [OutgoingMessage, ReturnInfo][] = []
+    const sink = publish(connection, { exchange, routingKey: 'a.b', unroutable: 'report', onReturn: (m, info) => seen.push([m, info]) })
+    feed([{ content: 'x' }, { content: 'y' }], sink)
+    const report = await sink.done
+    expect(report.returned).toBe(2)
+    expect(report.returnedMessages).toEqual([])
+    expect(seen.map(([m]) => m.content)).toEqual(['x', 'y'])
+    expect(seen[0]?.[1]).toEqual({ replyCode: 312, replyText: 'NO_ROUTE', exchange, routingKey: 'a.b' })
+  })
+
+  it('the default exchange to a queue that does not exist is a return, not a confirm', async () => {
+    const sink = publish(connection, { exchange: '', routingKey: uniqueName('no-such-queue') })
+    feed([{ content: 'lost?' }], sink)
+    await expect(sink.done).rejects.toThrow(UnroutableError)
+    expect(sink.stats).toMatchObject({ confirmed: 0, returned: 1 })
+  })
+
+  it("'ignore' publishes without mandatory: unroutable messages are confirmed (named, never the default)", async () => {
+    const { exchange } = await routing([])
+    const sink = publish(connection, { exchange, routingKey: 'a', unroutable: 'ignore' })
+    feed([{ content: '1' }, { content: '2' }], sink)
+    expect(await sink.done).toMatchObject({ confirmed: 2, returned: 0 })
+  })
+
+  it('messages that share a messageId are matched by content and publish order', async () => {
+    const { exchange, queue } = await routing(['k.bound'])
+    const list = halfBound(50).map((m) => ({ ...m, properties: { messageId: 'same' } }))
+    const sink = publish(connection, { exchange, maxInFlight: 30, unroutable: 'report' })
+    feed(list, sink)
+    const report = await sink.done
+    expect(report).toMatchObject({ confirmed: 50, returned: 50 })
+    expect(report.returnedMessages.every((r) => r.message.routingKey === 'k.nowhere')).toBe(true)
+    expect(await raw.depth(queue)).toBe(50)
+  })
+
+  it('options: unroutable is checked; onReturn with ignore is a TypeError naming both', () => {
+    expect(() => publish(connection, { exchange: '', unroutable: 'drop' as 'ignore' })).toThrow(/amqp.publish: unroutable must be one of/)
+    expect(() => publish(connection, { exchange: '', unroutable: 'ignore', onReturn: () => undefined })).toThrow(/onReturn.*unroutable: 'ignore'/)
+  })
+
+  describe('connection.publishOne', () => {
+    it('rejects with UnroutableError when the broker returns the message; resolves when it is routed', async () => {
+      const q = uniqueName('one')
+      queues.push(await raw.queue(q))
+      const missing = uniqueName('missing')
+      const results = await Promise.allSettled([
+        connection.publishOne('', q, Buffer.from('a'), { messageId: 'x' }),
+        connection.publishOne('', missing, Buffer.from('b')),
+        connection.publishOne('', q, Buffer.from('c')),
+        connection.publishOne('', missing, Buffer.from('d'), { messageId: 'x' }),
+      ])
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected'])
+      const error = (results[1] as PromiseRejectedResult).reason as UnroutableError
+      expect(error).toBeInstanceOf(UnroutableError)
+      expect(error.returned[0]).toMatchObject({ replyCode: 312, routingKey: missing })
+      expect(await raw.depth(q)).toBe(2)
+    })
+
+    it("unroutable: 'ignore' resolves (no mandatory); a bad option is a TypeError", async () => {
+      await expect(connection.publishOne('', uniqueName('missing'), Buffer.from('x'), {}, { unroutable: 'ignore' })).resolves.toBeUndefined()
+      await expect(connection.publishOne('', 'q', Buffer.from('x'), {}, { unroutable: 'maybe' as 'ignore' })).rejects.toThrow(/amqp.publishOne: unroutable must be one of/)
+    })
+  })
+
+  it('property: over random routing tables, confirmed + returned + unconfirmed = pulled, and the broker holds exactly the routed messages', async () => {
+    const KEYS = ['a.x', 'a.y', 'b.x', 'b.y', 'c.z']
+    await fc.assert(
+      fc.asyncProperty(
+        fc.subarray(KEYS),
+        fc.boolean(),
+        fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 40 }),
+        fc.constantFrom<'error' | 'report'>('error', 'report'),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        async (bound, alternate, keys, unroutable, maxInFlight, sharedIds) => {
+          const { exchange, queue, aeQueue } = await routing(bound, alternate)
+          const list: OutgoingMessage[] = keys.map((routingKey, i) => ({ content: `${i}`, routingKey, ...(sharedIds ? { properties: { messageId: 'dup' } } : {}) }))
+          const sink = publish(connection, { exchange, maxInFlight, unroutable, persistent: false })
+          const { pulled } = feed(list, sink)
+          const outcome = await sink.done.then(
+            (report) => ({ report, error: null }),
+            (error: unknown) => ({ report: null, error }),
+          )
+          const taken = list.slice(0, pulled())
+          const routed = taken.filter((m) => bound.includes(m.routingKey as string))
+          const unrouted = taken.filter((m) => !bound.includes(m.routingKey as string))
+          const unconfirmed = outcome.error instanceof UnroutableError ? outcome.error.unconfirmed.length : 0
+          expect(sink.stats.confirmed + sink.stats.returned + unconfirmed).toBe(pulled())
+          expect(sink.stats.returned).toBe(alternate ? 0 : unrouted.length)
+          expect(sorted(await raw.drainQueue(queue))).toEqual(sorted(routed.map((m) => String(m.content))))
+          if (aeQueue !== null) expect(sorted(await raw.drainQueue(aeQueue))).toEqual(sorted(unrouted.map((m) => String(m.content))))
+          if (sink.stats.returned === 0) {
+            expect(outcome.error).toBeNull()
+            expect(pulled()).toBe(list.length)
+          } else if (unroutable === 'error') {
+            expect(outcome.error).toBeInstanceOf(UnroutableError)
+            expect(sorted((outcome.error as UnroutableError).returned.map((r) => String((r.message as OutgoingMessage).content)))).toEqual(sorted(unrouted.map((m) => String(m.content))))
+          } else {
+            expect(sorted(outcome.report?.returnedMessages.map((r) => String(r.message.content)) ?? [])).toEqual(sorted(unrouted.map((m) => String(m.content))))
+            expect(pulled()).toBe(list.length)
+          }
+          await raw.delete(...queues.splice(0))
+          await raw.deleteExchange(...exchanges.splice(0))
+        },
+      ),
+      { numRuns: 12 },
+    )
+  }, 120_000)
+})
