@@ -64,9 +64,12 @@ export class AmqpChannelError extends SluiceError {
 export class AmqpPublishError extends SluiceError {
   /** Messages the broker never confirmed; republish them or park them — they were not silently dropped. */
   readonly unconfirmed: readonly unknown[]
-  constructor(message: string, unconfirmed: readonly unknown[], cause?: unknown) {
+  /** Returned as unroutable before the failure (`unroutable: 'report'` without `onReturn`): the report that would have listed them never came. */
+  readonly returned: readonly ReturnedMessage[]
+  constructor(message: string, unconfirmed: readonly unknown[], cause?: unknown, returned: readonly ReturnedMessage[] = []) {
     super('ERR_SLUICE_AMQP_PUBLISH', cause === undefined ? message : `${message}: ${describeCause(cause)}`, { cause })
     this.unconfirmed = unconfirmed
+    this.returned = returned
   }
 }
 

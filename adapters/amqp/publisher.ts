@@ -137,7 +137,7 @@ export class Publisher implements PublishSink {
         this.loop.drain()
       },
       failed: (error) =>
-        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, this.unconfirmed(), error)),
+        this.fail(this.entries.size === 0 ? error : this.publishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, error)),
     })
     this.ensureChannel()
   }
@@ -243,7 +243,7 @@ export class Publisher implements PublishSink {
       entry.state = 'queued'
       if ((error as { name?: unknown } | null)?.name !== 'IllegalOperationError') {
         // amqplib could not encode it (a header of a type AMQP has no field for): nothing was sent
-        this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.messageId)} could not be encoded; it was not sent`, this.unconfirmed(), error))
+        this.fail(this.publishError(`amqp.publish: message ${String(entry.messageId)} could not be encoded; it was not sent`, error))
         return
       }
       // closed under us: it goes out again on the next channel
@@ -313,6 +313,23 @@ export class Publisher implements PublishSink {
     }
   }
 
+  /** An AmqpPublishError listing what is unconfirmed, and the returned messages a report would have listed. */
+  private publishError(message: string, cause: unknown): AmqpPublishError {
+    return new AmqpPublishError(message, this.unconfirmed(), cause, this.config.unroutable === 'error' ? [] : [...this.returnedMessages])
+  }
+
+  /**
+   * What `done` rejects with: with returns under 'error', an UnroutableError (the failure as
+   * its cause); with returns kept for a report that will never come, an AmqpPublishError
+   * carrying them.
+   */
+  private failureOf(error: unknown): unknown {
+    if (this.returnedMessages.length === 0 || error instanceof UnroutableError) return error
+    if (this.config.unroutable === 'error') return this.unroutableError(error)
+    if (error instanceof AmqpPublishError) return error
+    return new AmqpPublishError(`amqp.publish failed after ${this.returnedMessages.length} message(s) were returned as unroutable`, this.unconfirmed(), error, [...this.returnedMessages])
+  }
+
   private unroutableError(cause?: unknown): UnroutableError {
     const returned = this.returnedMessages
     const first = returned[0]
@@ -322,7 +339,7 @@ export class Publisher implements PublishSink {
 
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
     if (!this.config.retryOnNack || entry.retries >= this.config.maxRetries) {
-      this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, this.unconfirmed(), cause))
+      this.fail(this.publishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, cause))
       return
     }
     entry.retries++
@@ -466,7 +483,7 @@ export class Publisher implements PublishSink {
       }
     }
     if (channel.error !== undefined) {
-      this.fail(new AmqpPublishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, this.unconfirmed(), channel.error))
+      this.fail(this.publishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, channel.error))
       return
     }
     if (this.phase.kind === 'finished') return
@@ -502,7 +519,7 @@ export class Publisher implements PublishSink {
     this.terminate()
     if (unroutable !== null) this.rejectDone(unroutable)
     else if (phase.completed || phase.error === undefined) this.resolveDone(report)
-    else this.rejectDone(phase.error)
+    else this.rejectDone(this.failureOf(phase.error))
   }
 
   private fail(error: unknown): void {
@@ -511,7 +528,7 @@ export class Publisher implements PublishSink {
       return
     }
     const wasRunning = this.phase.kind === 'running'
-    const failure = this.config.unroutable === 'error' && this.returnedMessages.length > 0 && !(error instanceof UnroutableError) ? this.unroutableError(error) : error
+    const failure = this.failureOf(error)
     this.terminate()
     if (wasRunning) this.upstream?.cancel()
     this.rejectDone(failure)

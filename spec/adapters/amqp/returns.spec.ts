@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { Flow } from '../../../lib/flow'
-import { connect, publish, UnroutableError, type AmqpConnection, type OutgoingMessage, type PublishReport, type PublishSink, type ReturnInfo } from '../../../adapters/amqp'
+import { AmqpPublishError, connect, publish, UnroutableError, type AmqpConnection, type OutgoingMessage, type PublishReport, type PublishSink, type ReturnInfo } from '../../../adapters/amqp'
 import { AMQP_URL, describeBroker, Raw, uniqueName } from './broker'
 
 /** Subscribes `sink` to `list`, counting what the sink pulled (onNext calls it received). */
@@ -39,7 +39,7 @@ describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () =
   })
 
   /** A topic exchange (with an alternate exchange + its queue when `alternate`) and one queue bound to `bound`. */
-  async function routing(bound: readonly string[], alternate = false): Promise<{ exchange: string; queue: string; aeQueue: string | null }> {
+  async function routing(bound: readonly string[], alternate = false, maxLength?: number): Promise<{ exchange: string; queue: string; aeQueue: string | null }> {
     const exchange = uniqueName('topic')
     const queue = uniqueName('bound')
     let aeQueue: string | null = null
@@ -57,7 +57,7 @@ describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () =
     } else {
       await raw.channel.assertExchange(exchange, 'topic', { durable: false, autoDelete: false })
     }
-    await raw.queue(queue)
+    await raw.queue(queue, maxLength === undefined ? {} : { maxLength, arguments: { 'x-overflow': 'reject-publish' } })
     for (const key of bound) await raw.channel.bindQueue(queue, exchange, key)
     return { exchange, queue, aeQueue }
   }
@@ -164,20 +164,25 @@ describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () =
     })
   })
 
-  it('property: over random routing tables, confirmed + returned + unconfirmed = pulled, and the broker holds exactly the routed messages', async () => {
+  it('property: over random routing tables (and a bound queue that may nack), confirmed + returned + unconfirmed = pulled, and the broker holds what was confirmed', async () => {
     const KEYS = ['a.x', 'a.y', 'b.x', 'b.y', 'c.z']
+    const contents = (ms: readonly OutgoingMessage[]): string[] => sorted(ms.map((m) => String(m.content)))
     await fc.assert(
       fc.asyncProperty(
-        fc.subarray(KEYS),
-        fc.boolean(),
-        fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 40 }),
-        fc.constantFrom<'error' | 'report'>('error', 'report'),
-        fc.integer({ min: 1, max: 12 }),
-        fc.boolean(),
-        async (bound, alternate, keys, unroutable, maxInFlight, sharedIds) => {
-          const { exchange, queue, aeQueue } = await routing(bound, alternate)
+        fc.record({
+          bound: fc.subarray(KEYS),
+          alternate: fc.boolean(),
+          // the bound queue at x-max-length with reject-publish nacks what does not fit (onNack: 'error')
+          maxLength: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+          keys: fc.array(fc.constantFrom(...KEYS), { minLength: 1, maxLength: 40 }),
+          unroutable: fc.constantFrom<'error' | 'report'>('error', 'report'),
+          maxInFlight: fc.integer({ min: 1, max: 12 }),
+          sharedIds: fc.boolean(),
+        }),
+        async ({ bound, alternate, maxLength, keys, unroutable, maxInFlight, sharedIds }) => {
+          const { exchange, queue, aeQueue } = await routing(bound, alternate, maxLength)
           const list: OutgoingMessage[] = keys.map((routingKey, i) => ({ content: `${i}`, routingKey, ...(sharedIds ? { properties: { messageId: 'dup' } } : {}) }))
-          const sink = publish(connection, { exchange, maxInFlight, unroutable, persistent: false })
+          const sink = publish(connection, { exchange, maxInFlight, unroutable, onNack: 'error', persistent: false })
           const { pulled } = feed(list, sink)
           const outcome = await sink.done.then(
             (report) => ({ report, error: null }),
@@ -186,26 +191,42 @@ describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () =
           const taken = list.slice(0, pulled())
           const routed = taken.filter((m) => bound.includes(m.routingKey as string))
           const unrouted = taken.filter((m) => !bound.includes(m.routingKey as string))
-          const unconfirmed = outcome.error instanceof UnroutableError ? outcome.error.unconfirmed.length : 0
-          expect(sink.stats.confirmed + sink.stats.returned + unconfirmed).toBe(pulled())
-          expect(sink.stats.returned).toBe(alternate ? 0 : unrouted.length)
-          expect(sorted(await raw.drainQueue(queue))).toEqual(sorted(routed.map((m) => String(m.content))))
-          if (aeQueue !== null) expect(sorted(await raw.drainQueue(aeQueue))).toEqual(sorted(unrouted.map((m) => String(m.content))))
-          if (sink.stats.returned === 0) {
-            expect(outcome.error).toBeNull()
+          const error = outcome.error
+          const unconfirmed = (error instanceof UnroutableError || error instanceof AmqpPublishError ? error.unconfirmed : []) as OutgoingMessage[]
+          const returned = error instanceof UnroutableError || error instanceof AmqpPublishError ? error.returned.map((r) => r.message as OutgoingMessage) : (outcome.report?.returnedMessages.map((r) => r.message) ?? [])
+          // every message taken from upstream is in exactly one place
+          expect(sink.stats.confirmed + sink.stats.returned + unconfirmed.length).toBe(pulled())
+          expect(returned).toHaveLength(sink.stats.returned)
+          expect(sink.stats.nacked).toBeLessThanOrEqual(unconfirmed.length) // a nacked message is unconfirmed (onNack: 'error')
+          // returned ones are exactly the unrouted ones that settled; with an alternate exchange none
+          if (alternate) expect(returned).toEqual([])
+          else expect(contents([...returned, ...unconfirmed.filter((m) => !bound.includes(m.routingKey as string))])).toEqual(contents(unrouted))
+          // the broker: every routed message not listed unconfirmed is in the queue, and nothing else
+          const inQueue = sorted(await raw.drainQueue(queue))
+          const mustHave = contents(routed.filter((m) => !unconfirmed.includes(m)))
+          expect(mustHave.every((c) => inQueue.includes(c))).toBe(true)
+          expect(inQueue.every((c) => routed.some((m) => String(m.content) === c))).toBe(true)
+          if (aeQueue !== null) {
+            const inAe = sorted(await raw.drainQueue(aeQueue))
+            expect(contents(unrouted.filter((m) => !unconfirmed.includes(m))).every((c) => inAe.includes(c))).toBe(true)
+          }
+          // how it ended
+          if (sink.stats.returned === 0 && sink.stats.nacked === 0) {
+            expect(error).toBeNull()
             expect(pulled()).toBe(list.length)
-          } else if (unroutable === 'error') {
-            expect(outcome.error).toBeInstanceOf(UnroutableError)
-            expect(sorted((outcome.error as UnroutableError).returned.map((r) => String((r.message as OutgoingMessage).content)))).toEqual(sorted(unrouted.map((m) => String(m.content))))
+          } else if (sink.stats.returned > 0 && unroutable === 'error') {
+            expect(error).toBeInstanceOf(UnroutableError)
+          } else if (sink.stats.nacked > 0) {
+            expect(error).toBeInstanceOf(AmqpPublishError)
           } else {
-            expect(sorted(outcome.report?.returnedMessages.map((r) => String(r.message.content)) ?? [])).toEqual(sorted(unrouted.map((m) => String(m.content))))
+            expect(error).toBeNull()
             expect(pulled()).toBe(list.length)
           }
           await raw.delete(...queues.splice(0))
           await raw.deleteExchange(...exchanges.splice(0))
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 15 },
     )
-  }, 120_000)
+  }, 180_000)
 })
