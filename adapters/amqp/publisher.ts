@@ -143,7 +143,13 @@ export class Publisher implements PublishSink {
   }
 
   onNext(message: OutgoingMessage): void {
-    if (this.phase.kind !== 'running') return
+    if (this.phase.kind === 'finished') {
+      // after `done` settled: too late to publish or to list it, but never silently dropped
+      reportUnhandled(new AmqpPublishError('amqp.publish: a message arrived after the sink had finished; it was not sent', [message]))
+      return
+    }
+    // while completing (cancelled by a return under 'error', or by close()), an upstream may
+    // still deliver what it was asked for before the cancel: it is published like the rest
     const left = received(this.requested)
     if (left === null) {
       // upstream broke §1.1: publish it anyway (never lose a message) but say so, since the
