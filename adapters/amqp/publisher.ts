@@ -9,9 +9,9 @@ import type { ScheduledTask } from '../../lib/scheduler'
 import { TRUSTED } from '../../lib/trusted'
 import { backoffDelay, type backoffPolicy } from './backoff'
 import type { AmqpConnection } from './connection'
-import { AmqpPublishError, UnroutableError, type ReturnedMessage, type ReturnInfo } from './errors'
+import { AmqpPublishError, type ReturnInfo } from './errors'
 import type { OutgoingMessage, PublishReport, PublishSink } from './publish'
-import { describeRoute, isReturnOf, returnInfo } from './returns'
+import { isReturnOf, ReturnedLedger, returnInfo, type UnroutablePolicy } from './returns'
 import type { PublisherStats } from './stats'
 import { injectTrace } from './tracing'
 
@@ -63,7 +63,7 @@ export interface PublisherConfig {
   /** Infinity: no cap */
   readonly maxMessageBytes: number
   /** 'ignore': publish without `mandatory`; otherwise returns are matched and counted. */
-  readonly unroutable: 'error' | 'report' | 'ignore'
+  readonly unroutable: UnroutablePolicy
   readonly onReturn: ((message: OutgoingMessage, info: ReturnInfo) => void) | undefined
   readonly stats: PublisherStats
 }
@@ -91,8 +91,7 @@ export class Publisher implements PublishSink {
   private phase: Phase = { kind: 'running' }
   private stopped = false
   private duplicatesPossible = false
-  /** Returned messages kept for the report or the UnroutableError (not kept when `onReturn` takes them in 'report' mode). */
-  private readonly returnedMessages: ReturnedMessage<OutgoingMessage>[] = []
+  private readonly returns: ReturnedLedger<OutgoingMessage>
   private sweep: ScheduledTask | null = null
   private readonly retries = new Set<ScheduledTask>()
   private idleWaiters: (() => void)[] = []
@@ -105,6 +104,7 @@ export class Publisher implements PublishSink {
     private readonly config: PublisherConfig,
   ) {
     this.stats = config.stats
+    this.returns = new ReturnedLedger(config.unroutable, config.onReturn, config.stats)
     this.done = new Promise<PublishReport>((resolve, reject) => {
       this.resolveDone = resolve
       this.rejectDone = reject
@@ -300,47 +300,18 @@ export class Publisher implements PublishSink {
     // not one of ours any more (its send was superseded by a retry): the retry decides
   }
 
-  /** A returned message was confirmed: it is in no queue. Counted, kept or handed to `onReturn`; 'error' stops pulling. */
+  /** A returned message was confirmed: it is in no queue. 'error' stops pulling. */
   private settleReturned(entry: Entry, info: ReturnInfo): void {
-    this.stats.returned++
-    const { onReturn, unroutable } = this.config
-    if (unroutable === 'error' || onReturn === undefined) this.returnedMessages.push({ ...info, message: entry.original })
-    if (onReturn !== undefined) {
-      try {
-        onReturn(entry.original, info)
-      } catch (error) {
-        reportUnhandled(error)
-      }
-    }
-    if (unroutable === 'error' && this.phase.kind === 'running') {
+    this.returns.settled(entry.original, info)
+    if (this.returns.stops && this.phase.kind === 'running') {
       // let the in-flight window settle, pull nothing more, then reject `done`
       this.phase = { kind: 'completing', error: undefined, completed: false }
       this.upstream?.cancel()
     }
   }
 
-  /** An AmqpPublishError listing what is unconfirmed, and the returned messages a report would have listed. */
   private publishError(message: string, cause: unknown): AmqpPublishError {
-    return new AmqpPublishError(message, this.unconfirmed(), cause, this.config.unroutable === 'error' ? [] : [...this.returnedMessages])
-  }
-
-  /**
-   * What `done` rejects with: with returns under 'error', an UnroutableError (the failure as
-   * its cause); with returns kept for a report that will never come, an AmqpPublishError
-   * carrying them.
-   */
-  private failureOf(error: unknown): unknown {
-    if (this.returnedMessages.length === 0 || error instanceof UnroutableError) return error
-    if (this.config.unroutable === 'error') return this.unroutableError(error)
-    if (error instanceof AmqpPublishError) return error
-    return new AmqpPublishError(`amqp.publish failed after ${this.returnedMessages.length} message(s) were returned as unroutable`, this.unconfirmed(), error, [...this.returnedMessages])
-  }
-
-  private unroutableError(cause?: unknown): UnroutableError {
-    const returned = this.returnedMessages
-    const first = returned[0]
-    const where = first === undefined ? '' : ` (first: ${describeRoute(first.exchange, first.routingKey)}, ${first.replyCode} ${first.replyText})`
-    return new UnroutableError(`amqp.publish: the broker returned ${returned.length} unroutable message(s)${where}; they are in no queue`, [...returned], this.unconfirmed(), cause)
+    return this.returns.publishError(message, this.unconfirmed(), cause)
   }
 
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
@@ -509,7 +480,7 @@ export class Publisher implements PublishSink {
       confirmed: s.confirmed,
       nacked: s.nacked,
       returned: s.returned,
-      returnedMessages: this.config.unroutable === 'error' ? [] : [...this.returnedMessages],
+      returnedMessages: this.returns.forReport(),
       retried: s.retried,
       republished: s.republished,
       duplicatesPossible: this.duplicatesPossible,
@@ -521,11 +492,11 @@ export class Publisher implements PublishSink {
     const phase = this.phase
     if (phase.kind !== 'completing' || this.entries.size > 0) return
     const report = this.report()
-    const unroutable = this.config.unroutable === 'error' && this.returnedMessages.length > 0 ? this.unroutableError(phase.error) : null
+    const unroutable = this.returns.settledError(this.unconfirmed(), phase.error)
     this.terminate()
     if (unroutable !== null) this.rejectDone(unroutable)
     else if (phase.completed || phase.error === undefined) this.resolveDone(report)
-    else this.rejectDone(this.failureOf(phase.error))
+    else this.rejectDone(this.returns.failureOf(phase.error, this.unconfirmed()))
   }
 
   private fail(error: unknown): void {
@@ -534,7 +505,7 @@ export class Publisher implements PublishSink {
       return
     }
     const wasRunning = this.phase.kind === 'running'
-    const failure = this.failureOf(error)
+    const failure = this.returns.failureOf(error, this.unconfirmed())
     this.terminate()
     if (wasRunning) this.upstream?.cancel()
     this.rejectDone(failure)
