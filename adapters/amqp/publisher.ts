@@ -9,7 +9,7 @@ import type { ScheduledTask } from '../../lib/scheduler'
 import { TRUSTED } from '../../lib/trusted'
 import { backoffDelay, type backoffPolicy } from './backoff'
 import type { AmqpConnection } from './connection'
-import { AmqpPublishError, type ReturnInfo } from './errors'
+import { AmqpPublishError, UnroutableError, type ReturnInfo } from './errors'
 import type { OutgoingMessage, PublishReport, PublishSink } from './publish'
 import { isReturnOf, ReturnedLedger, returnInfo, type UnroutablePolicy } from './returns'
 import type { PublisherStats } from './stats'
@@ -92,6 +92,9 @@ export class Publisher implements PublishSink {
   private stopped = false
   private duplicatesPossible = false
   private readonly returns: ReturnedLedger<OutgoingMessage>
+  /** The `unconfirmed` list of the error `done` rejected with: a late message is appended (see `late`). */
+  private failedUnconfirmed: unknown[] | null = null
+  private upstreamCompleted = false
   private sweep: ScheduledTask | null = null
   private readonly retries = new Set<ScheduledTask>()
   private idleWaiters: (() => void)[] = []
@@ -144,8 +147,7 @@ export class Publisher implements PublishSink {
 
   onNext(message: OutgoingMessage): void {
     if (this.phase.kind === 'finished') {
-      // after `done` settled: too late to publish or to list it, but never silently dropped
-      reportUnhandled(new AmqpPublishError('amqp.publish: a message arrived after the sink had finished; it was not sent', [message]))
+      this.late(message)
       return
     }
     // while completing (cancelled by a return under 'error', or by close()), an upstream may
@@ -493,10 +495,22 @@ export class Publisher implements PublishSink {
     if (phase.kind !== 'completing' || this.entries.size > 0) return
     const report = this.report()
     const unroutable = this.returns.settledError(this.unconfirmed(), phase.error)
+    if (unroutable !== null) this.failedUnconfirmed = unroutable.unconfirmed as unknown[]
+    this.upstreamCompleted = phase.completed
     this.terminate()
     if (unroutable !== null) this.rejectDone(unroutable)
     else if (phase.completed || phase.error === undefined) this.resolveDone(report)
     else this.rejectDone(this.returns.failureOf(phase.error, this.unconfirmed()))
+  }
+
+  /**
+   * A message after `done` settled (§2.8: a cancelled upstream may still deliver what it was
+   * asked for). Too late to publish; after a failure it is appended to the rejected error's
+   * `unconfirmed` list; after `onComplete` it is a §1.7 violation, reported.
+   */
+  private late(message: OutgoingMessage): void {
+    if (this.failedUnconfirmed !== null) this.failedUnconfirmed.push(message)
+    else if (this.upstreamCompleted) reportUnhandled(new ProtocolError('1.7', 'amqp.publish: received a message after onComplete; it was not sent'))
   }
 
   private fail(error: unknown): void {
@@ -506,6 +520,7 @@ export class Publisher implements PublishSink {
     }
     const wasRunning = this.phase.kind === 'running'
     const failure = this.returns.failureOf(error, this.unconfirmed())
+    if (failure instanceof AmqpPublishError || failure instanceof UnroutableError) this.failedUnconfirmed = failure.unconfirmed as unknown[]
     this.terminate()
     if (wasRunning) this.upstream?.cancel()
     this.rejectDone(failure)
