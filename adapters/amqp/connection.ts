@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events'
 import * as amqp from 'amqplib'
-import { func, nonNegativeInt, nonNegativeNumber, object, optional } from '../../lib/options'
+import { func, nonNegativeInt, nonNegativeNumber, object, oneOf, optional } from '../../lib/options'
 import { isScheduler, realTimeScheduler, type Scheduler } from '../../lib/scheduler'
 import { backoffPolicy, type ReconnectOptions } from './backoff'
 import { redactUrl } from './errors'
 import { Link } from './link'
+import { OneOffPublisher } from './publish-one'
 
 /** Declares exchanges, queues and bindings; run after every (re)connection, before streams resume. */
 export type TopologySetup = (channel: amqp.Channel) => Promise<unknown>
@@ -120,46 +121,22 @@ export class AmqpConnection {
 
   /**
    * Publishes one message and resolves when the broker confirms it; rejects at once when
-   * the publish connection is down (nothing is queued while the broker is away), or on a
-   * nack. For request/response style producers; streams should use `publish()`.
+   * the publish connection is down (nothing is queued while the broker is away), on a nack,
+   * and — the message is published `mandatory` — with `UnroutableError` when the broker
+   * returns it (no queue bound for the routing key). `unroutable: 'ignore'` publishes
+   * without `mandatory`: an unroutable message is then confirmed and dropped by the broker.
+   * For request/response style producers; streams should use `publish()`.
    */
-  async publishOne(exchange: string, routingKey: string, content: Buffer, properties: amqp.Options.Publish = {}): Promise<void> {
-    const channel = await this.confirmChannel()
-    await new Promise<void>((resolve, reject) => {
-      try {
-        channel.publish(exchange, routingKey, content, properties, (error: unknown) => (error ? reject(error) : resolve()))
-      } catch (error) {
-        reject(error)
-      }
-    })
+  async publishOne(exchange: string, routingKey: string, content: Buffer, properties: amqp.Options.Publish = {}, options?: { unroutable?: 'error' | 'ignore' }): Promise<void> {
+    const mandatory = optional(options?.unroutable, 'error', (v) => oneOf('amqp.publishOne', 'unroutable', ['error', 'ignore'] as const, v)) === 'error'
+    await this.oneOff.publish(exchange, routingKey, content, properties, mandatory)
   }
 
-  private oneOff: { channel: amqp.ConfirmChannel; open: boolean } | null = null
-  private oneOffOpening: Promise<amqp.ConfirmChannel> | null = null
-
-  private async confirmChannel(): Promise<amqp.ConfirmChannel> {
-    if (this.oneOff !== null && this.oneOff.open) return this.oneOff.channel
-    if (this.oneOffOpening !== null) return this.oneOffOpening
+  private readonly oneOff = new OneOffPublisher(() => {
     const model = this.publishLink.model
     if (model === null || this.closing !== null) throw new Error(`amqp (${this.label}): not connected; the message was not published`)
-    this.oneOffOpening = model.createConfirmChannel().then(
-      (channel) => {
-        const entry = { channel, open: true }
-        channel.on('error', () => undefined)
-        channel.on('close', () => {
-          entry.open = false
-        })
-        this.oneOff = entry
-        this.oneOffOpening = null
-        return channel
-      },
-      (error: unknown) => {
-        this.oneOffOpening = null
-        throw error
-      },
-    )
-    return this.oneOffOpening
-  }
+    return model.createConfirmChannel()
+  })
 
   /**
    * Stops every consumer (basic.cancel, unemitted deliveries requeued) and publisher (no

@@ -64,9 +64,12 @@ export class AmqpChannelError extends SluiceError {
 export class AmqpPublishError extends SluiceError {
   /** Messages the broker never confirmed; republish them or park them — they were not silently dropped. */
   readonly unconfirmed: readonly unknown[]
-  constructor(message: string, unconfirmed: readonly unknown[], cause?: unknown) {
+  /** Returned as unroutable before the failure (`unroutable: 'report'` without `onReturn`): the report that would have listed them never came. */
+  readonly returned: readonly ReturnedMessage[]
+  constructor(message: string, unconfirmed: readonly unknown[], cause?: unknown, returned: readonly ReturnedMessage[] = []) {
     super('ERR_SLUICE_AMQP_PUBLISH', cause === undefined ? message : `${message}: ${describeCause(cause)}`, { cause })
     this.unconfirmed = unconfirmed
+    this.returned = returned
   }
 }
 
@@ -98,5 +101,47 @@ export class OversizedRepublishError extends SluiceError {
       { cause },
     )
     this.queue = queue
+  }
+}
+
+/** What the broker said when it handed a mandatory message back (`basic.return`). */
+export interface ReturnInfo {
+  /** 312 NO_ROUTE: no binding matched and no alternate exchange took it. */
+  readonly replyCode: number
+  readonly replyText: string
+  readonly exchange: string
+  readonly routingKey: string
+}
+
+/** One message the broker returned, with the reason. */
+export interface ReturnedMessage<M = unknown> extends ReturnInfo {
+  readonly message: M
+}
+
+/**
+ * The broker returned messages as unroutable (`basic.return`, then a confirm): they are in
+ * no queue. `returned` lists them with the broker's reason; `unconfirmed` lists what was
+ * still unsettled when the sink stopped (empty when it stopped after its window settled).
+ */
+export class UnroutableError extends SluiceError {
+  readonly returned: readonly ReturnedMessage[]
+  readonly unconfirmed: readonly unknown[]
+  constructor(message: string, returned: readonly ReturnedMessage[], unconfirmed: readonly unknown[] = [], cause?: unknown) {
+    super('ERR_SLUICE_AMQP_UNROUTABLE', cause === undefined ? message : `${message}: ${describeCause(cause)}`, { cause })
+    this.returned = returned
+    this.unconfirmed = unconfirmed
+  }
+}
+
+/**
+ * `retryOrPark` could not park a delivery (the park publish was returned, nacked or never
+ * confirmed). The delivery was nacked with requeue, not acked: it is still in its queue.
+ */
+export class AmqpParkError extends SluiceError {
+  /** The queue the delivery was to be parked in. */
+  readonly parkQueue: string
+  constructor(message: string, parkQueue: string, cause: unknown) {
+    super('ERR_SLUICE_AMQP_PARK', `${message}: ${describeCause(cause)}`, { cause })
+    this.parkQueue = parkQueue
   }
 }

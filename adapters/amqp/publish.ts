@@ -4,9 +4,13 @@ import type { Subscriber } from '../../lib/protocol'
 import { backoffPolicy, type ReconnectOptions } from './backoff'
 import type { AmqpConnection } from './connection'
 import { Publisher, type PublisherConfig } from './publisher'
+import type { ReturnedMessage, ReturnInfo } from './errors'
 import { PublisherStats } from './stats'
 
-/** One message for `publish()`. `properties.messageId` is set to a UUID when absent. */
+/**
+ * One message for `publish()`. `properties.messageId` is set to a UUID when absent;
+ * `properties.mandatory` is set by the sink's `unroutable` option.
+ */
 export interface OutgoingMessage {
   content: Buffer | Uint8Array | string
   routingKey?: string
@@ -46,6 +50,19 @@ export interface PublishOptions {
    * (the broker's own `max_message_size`, 128 MiB on RabbitMQ 3.10, closes the channel).
    */
   maxMessageBytes?: number
+  /**
+   * A message the broker cannot route (no binding matches its routing key and no alternate
+   * exchange takes it) is in no queue, yet the broker confirms it. Every message is published
+   * `mandatory`, so the broker returns it first (`basic.return`) and the sink counts it as
+   * `returned`, never `confirmed`. `'error'` (default): pull nothing more, let the in-flight
+   * window settle, then reject `done` with `UnroutableError` listing every returned message.
+   * `'report'`: carry on; `report.returned` counts them and `report.returnedMessages` (or
+   * `onReturn`) has them. `'ignore'`: no `mandatory` — an unroutable message is confirmed and
+   * dropped by the broker: the one way this sink loses a message silently, hence a name.
+   */
+  unroutable?: 'error' | 'report' | 'ignore'
+  /** Called with each returned message once the broker has confirmed it ('error' and 'report'); with 'report' they are then not kept in the report. */
+  onReturn?: (message: OutgoingMessage, info: ReturnInfo) => void
   /** Counters to update. */
   stats?: PublisherStats
 }
@@ -55,6 +72,10 @@ export interface PublishReport {
   published: number
   confirmed: number
   nacked: number
+  /** Returned by the broker as unroutable ('report' mode): in no queue. confirmed + returned = messages taken from upstream. */
+  returned: number
+  /** The returned messages with the broker's reason ('report' mode without `onReturn`). */
+  returnedMessages: ReturnedMessage<OutgoingMessage>[]
   retried: number
   republished: number
   /** True if any message was sent twice (republished after a lost channel, retried after a timeout): deduplicate by messageId. */
@@ -87,7 +108,9 @@ export interface PublishSink extends Subscriber<OutgoingMessage> {
  * (`publish()` returned false → wait for `'drain'`, raced against the channel closing),
  * the connection is not blocked by a broker alarm, and a channel is open. While the broker
  * is away the sink holds at most `maxInFlight` messages and requests nothing.
- * **Drops**: none. Nacks and confirm timeouts are retried (or surfaced, `onNack: 'error'`);
+ * **Drops**: none. A message the broker returns as unroutable is never counted confirmed:
+ * `done` rejects with `UnroutableError` (default), or it is reported (`unroutable: 'report'`).
+ * Nacks and confirm timeouts are retried (or surfaced, `onNack: 'error'`);
  * after a reconnect, unconfirmed messages are republished (at-least-once; every message
  * carries a `messageId` for deduplication). A channel error (404 unknown exchange) cancels
  * upstream and rejects `done` with `AmqpPublishError` listing every unconfirmed message.
@@ -121,7 +144,12 @@ export function publish(connection: AmqpConnection, options: PublishOptions): Pu
       return v
     }),
     maxMessageBytes: optional(options.maxMessageBytes, Infinity, (v) => positiveInt(api, 'maxMessageBytes', v)),
+    unroutable: optional(options.unroutable, 'error', (v) => oneOf(api, 'unroutable', ['error', 'report', 'ignore'] as const, v)),
+    onReturn: optional<((m: OutgoingMessage, info: ReturnInfo) => void) | undefined>(options.onReturn, undefined, (v) => func<(m: OutgoingMessage, info: ReturnInfo) => void>(api, 'onReturn', v)),
     stats: options.stats ?? new PublisherStats(),
+  }
+  if (config.unroutable === 'ignore' && config.onReturn !== undefined) {
+    throw new TypeError(`${api}: onReturn is never called with unroutable: 'ignore' (messages are published without mandatory, the broker returns nothing); use unroutable: 'report'`)
   }
   config.requestBatch = Math.max(1, config.maxInFlight >> 2)
   return new Publisher(connection, config)

@@ -9,15 +9,16 @@ import type { ScheduledTask } from '../../lib/scheduler'
 import { TRUSTED } from '../../lib/trusted'
 import { backoffDelay, type backoffPolicy } from './backoff'
 import type { AmqpConnection } from './connection'
-import { AmqpPublishError } from './errors'
+import { AmqpPublishError, UnroutableError, type ReturnInfo } from './errors'
 import type { OutgoingMessage, PublishReport, PublishSink } from './publish'
+import { isReturnOf, ReturnedLedger, returnInfo, type UnroutablePolicy } from './returns'
 import type { PublisherStats } from './stats'
 import { injectTrace } from './tracing'
 
 /**
  * The state machine behind `publish()` (see publish.ts for the contract): entries keyed by
  * sequence number until confirmed, the request rule (window, bytes, write buffer, blocked,
- * channel), confirm timeouts, retries, republish after reconnect, and termination.
+ * channel), confirm timeouts, retries, republish after reconnect, returns, and termination.
  */
 
 interface Entry {
@@ -27,8 +28,11 @@ interface Entry {
   readonly content: Buffer
   readonly properties: amqp.Options.Publish
   readonly original: OutgoingMessage
+  readonly messageId: unknown
   /** Bumped on every send; a confirm for an older send is ignored. */
   token: number
+  /** A `basic.return` matched to the send with this token: its confirm settles it as returned. */
+  returned: { token: number; info: ReturnInfo } | null
   state: 'queued' | 'sent' | 'retry-wait'
   retries: number
   deadline: number
@@ -58,6 +62,9 @@ export interface PublisherConfig {
   readonly persistent: boolean
   /** Infinity: no cap */
   readonly maxMessageBytes: number
+  /** 'ignore': publish without `mandatory`; otherwise returns are matched and counted. */
+  readonly unroutable: UnroutablePolicy
+  readonly onReturn: ((message: OutgoingMessage, info: ReturnInfo) => void) | undefined
   readonly stats: PublisherStats
 }
 
@@ -84,6 +91,10 @@ export class Publisher implements PublishSink {
   private phase: Phase = { kind: 'running' }
   private stopped = false
   private duplicatesPossible = false
+  private readonly returns: ReturnedLedger<OutgoingMessage>
+  /** The `unconfirmed` list of the error `done` rejected with: a late message is appended (see `late`). */
+  private failedUnconfirmed: unknown[] | null = null
+  private upstreamCompleted = false
   private sweep: ScheduledTask | null = null
   private readonly retries = new Set<ScheduledTask>()
   private idleWaiters: (() => void)[] = []
@@ -96,6 +107,7 @@ export class Publisher implements PublishSink {
     private readonly config: PublisherConfig,
   ) {
     this.stats = config.stats
+    this.returns = new ReturnedLedger(config.unroutable, config.onReturn, config.stats)
     this.done = new Promise<PublishReport>((resolve, reject) => {
       this.resolveDone = resolve
       this.rejectDone = reject
@@ -128,13 +140,18 @@ export class Publisher implements PublishSink {
         this.loop.drain()
       },
       failed: (error) =>
-        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, this.unconfirmed(), error)),
+        this.fail(this.entries.size === 0 ? error : this.publishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, error)),
     })
     this.ensureChannel()
   }
 
   onNext(message: OutgoingMessage): void {
-    if (this.phase.kind !== 'running') return
+    if (this.phase.kind === 'finished') {
+      this.late(message)
+      return
+    }
+    // while completing (cancelled by a return under 'error', or by close()), an upstream may
+    // still deliver what it was asked for before the cancel: it is published like the rest
     const left = received(this.requested)
     if (left === null) {
       // upstream broke §1.1: publish it anyway (never lose a message) but say so, since the
@@ -194,6 +211,7 @@ export class Publisher implements PublishSink {
       persistent: this.config.persistent,
       ...message.properties,
       messageId: message.properties?.messageId ?? randomUUID(),
+      mandatory: this.config.unroutable !== 'ignore',
     }
     const headers = injectTrace({ ...properties.headers })
     if (Object.keys(headers).length > 0) properties.headers = headers
@@ -204,7 +222,9 @@ export class Publisher implements PublishSink {
       content: buffer,
       properties,
       original: message,
+      messageId: properties.messageId,
       token: 0,
+      returned: null,
       state: 'queued',
       retries: 0,
       deadline: Infinity,
@@ -222,18 +242,23 @@ export class Publisher implements PublishSink {
     const token = ++entry.token
     entry.state = 'sent'
     entry.channel = current.id
-    if (token === 1) this.stats.published++
     let ok: boolean
     try {
       ok = current.channel.publish(entry.exchange, entry.routingKey, entry.content, entry.properties, (error: unknown) =>
         this.confirmed(entry, token, current, error),
       )
-    } catch {
-      // closed under us: it goes out again on the next channel
+    } catch (error) {
       entry.state = 'queued'
+      if ((error as { name?: unknown } | null)?.name !== 'IllegalOperationError') {
+        // amqplib could not encode it (a header of a type AMQP has no field for): nothing was sent
+        this.fail(this.publishError(`amqp.publish: message ${String(entry.messageId)} could not be encoded; it was not sent`, error))
+        return
+      }
+      // closed under us: it goes out again on the next channel
       this.waiting.push(entry)
       return
     }
+    if (token === 1) this.stats.published++
     if (this.config.confirmTimeoutMs > 0) {
       entry.deadline = this.connection.scheduler.now() + this.config.confirmTimeoutMs
       this.ensureSweep()
@@ -249,7 +274,9 @@ export class Publisher implements PublishSink {
     if (error === null || error === undefined) {
       this.entries.delete(entry.seq)
       this.inFlightBytes -= entry.content.length
-      this.stats.confirmed++
+      const returned = entry.returned
+      if (returned !== null && returned.token === token) this.settleReturned(entry, returned.info)
+      else this.stats.confirmed++
       this.stats.inFlight = this.entries.size
       this.afterSettle()
       return
@@ -262,9 +289,36 @@ export class Publisher implements PublishSink {
     this.retryOrFail(entry, 'nacked by the broker', error)
   }
 
+  // ── returns (basic.return precedes the confirm of the same message) ───
+
+  private onReturned(channel: PublishChannel, message: amqp.Message): void {
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'sent' || entry.channel !== channel.id) continue
+      if (entry.returned !== null && entry.returned.token === entry.token) continue
+      if (!isReturnOf(entry, message)) continue
+      entry.returned = { token: entry.token, info: returnInfo(message) }
+      return
+    }
+    // not one of ours any more (its send was superseded by a retry): the retry decides
+  }
+
+  /** A returned message was confirmed: it is in no queue. 'error' stops pulling. */
+  private settleReturned(entry: Entry, info: ReturnInfo): void {
+    this.returns.settled(entry.original, info)
+    if (this.returns.stops && this.phase.kind === 'running') {
+      // let the in-flight window settle, pull nothing more, then reject `done`
+      this.phase = { kind: 'completing', error: undefined, completed: false }
+      this.upstream?.cancel()
+    }
+  }
+
+  private publishError(message: string, cause: unknown): AmqpPublishError {
+    return this.returns.publishError(message, this.unconfirmed(), cause)
+  }
+
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
     if (!this.config.retryOnNack || entry.retries >= this.config.maxRetries) {
-      this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, this.unconfirmed(), cause))
+      this.fail(this.publishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, cause))
       return
     }
     entry.retries++
@@ -361,6 +415,7 @@ export class Publisher implements PublishSink {
           current.error = error
         })
         channel.on('close', () => this.channelClosed(current))
+        channel.on('return', (message: amqp.Message) => this.onReturned(current, message))
         channel.on('drain', () => {
           if (this.channel !== current) return
           this.paused = false
@@ -407,7 +462,7 @@ export class Publisher implements PublishSink {
       }
     }
     if (channel.error !== undefined) {
-      this.fail(new AmqpPublishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, this.unconfirmed(), channel.error))
+      this.fail(this.publishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, channel.error))
       return
     }
     if (this.phase.kind === 'finished') return
@@ -426,6 +481,8 @@ export class Publisher implements PublishSink {
       published: s.published,
       confirmed: s.confirmed,
       nacked: s.nacked,
+      returned: s.returned,
+      returnedMessages: this.returns.forReport(),
       retried: s.retried,
       republished: s.republished,
       duplicatesPossible: this.duplicatesPossible,
@@ -437,9 +494,23 @@ export class Publisher implements PublishSink {
     const phase = this.phase
     if (phase.kind !== 'completing' || this.entries.size > 0) return
     const report = this.report()
+    const unroutable = this.returns.settledError(this.unconfirmed(), phase.error)
+    if (unroutable !== null) this.failedUnconfirmed = unroutable.unconfirmed as unknown[]
+    this.upstreamCompleted = phase.completed
     this.terminate()
-    if (phase.completed || phase.error === undefined) this.resolveDone(report)
-    else this.rejectDone(phase.error)
+    if (unroutable !== null) this.rejectDone(unroutable)
+    else if (phase.completed || phase.error === undefined) this.resolveDone(report)
+    else this.rejectDone(this.returns.failureOf(phase.error, this.unconfirmed()))
+  }
+
+  /**
+   * A message after `done` settled (§2.8: a cancelled upstream may still deliver what it was
+   * asked for). Too late to publish; after a failure it is appended to the rejected error's
+   * `unconfirmed` list; after `onComplete` it is a §1.7 violation, reported.
+   */
+  private late(message: OutgoingMessage): void {
+    if (this.failedUnconfirmed !== null) this.failedUnconfirmed.push(message)
+    else if (this.upstreamCompleted) reportUnhandled(new ProtocolError('1.7', 'amqp.publish: received a message after onComplete; it was not sent'))
   }
 
   private fail(error: unknown): void {
@@ -448,9 +519,11 @@ export class Publisher implements PublishSink {
       return
     }
     const wasRunning = this.phase.kind === 'running'
+    const failure = this.returns.failureOf(error, this.unconfirmed())
+    if (failure instanceof AmqpPublishError || failure instanceof UnroutableError) this.failedUnconfirmed = failure.unconfirmed as unknown[]
     this.terminate()
     if (wasRunning) this.upstream?.cancel()
-    this.rejectDone(error)
+    this.rejectDone(failure)
   }
 
   private terminate(): void {

@@ -38,6 +38,8 @@ export class PublisherStats {
   published = 0
   confirmed = 0
   nacked = 0
+  /** Returned by the broker as unroutable (mandatory publish, no queue bound): in no queue. */
+  returned = 0
   retried = 0
   /** Republished because their channel closed before a confirm: the broker may hold a copy. */
   republished = 0

@@ -2,7 +2,9 @@
  * RabbitMQ throughput: sluice/amqp against raw amqplib with the same settings, in one run.
  * Publish with confirms (window 1, 100, 1000) and consume with acks (prefetch 1, 10, 100,
  * 1000); 100-byte transient messages on a non-durable queue; the median of `repeats`
- * interleaved runs (raw, sluice, raw, sluice…). `npm run bench -- --amqp URL`, or directly:
+ * interleaved runs (raw, sluice, raw, sluice…). sluice publishes `mandatory` with a return
+ * listener (its default, `unroutable: 'error'`); publish rows also measure raw amqplib with
+ * `mandatory` and a `'return'` listener, to tell the broker's cost of mandatory from sluice's. `npm run bench -- --amqp URL`, or directly:
  * `node dist/benchmarks/amqp/index.js [url] [--quick]`.
  */
 import * as amqp from 'amqplib'
@@ -20,8 +22,24 @@ interface Row {
   setting: number
   messages: number
   raw: number
+  /** Publish only: raw amqplib with `mandatory: true` and a 'return' listener. */
+  rawMandatory?: number
   sluice: number
   ratio: number
+  /** Publish only: client CPU (user + system) per message in µs, raw (no mandatory) and sluice — less sensitive to a loaded broker than msg/s. */
+  cpuUs?: { raw: number; sluice: number }
+}
+
+/** CPU µs per message spent by this process since `since` (process.cpuUsage). */
+function cpuPerMessage(since: NodeJS.CpuUsage, count: number): number {
+  const used = process.cpuUsage(since)
+  return (used.user + used.system) / count
+}
+
+/** What one publish run measured. */
+interface PublishRun {
+  rate: number
+  cpuUs: number
 }
 
 const BODY = Buffer.alloc(100, 120)
@@ -30,14 +48,19 @@ const ONLY = (process.env.SLUICE_BENCH_AMQP ?? '').split(',').filter((x) => x !=
 const wanted = (kind: string, n: number): boolean => ONLY.length === 0 || ONLY.includes(`${kind}:${n}`)
 const PUBLISH_WINDOWS = [1, 100, 1000].filter((n) => wanted('publish', n))
 const PREFETCHES = [1, 10, 100, 1000].filter((n) => wanted('consume', n))
+/** `SLUICE_BENCH_UNROUTABLE=ignore` measures the sink without mandatory (default: sluice's default, 'error'). */
+const UNROUTABLE = process.env.SLUICE_BENCH_UNROUTABLE === 'ignore' ? 'ignore' : 'error'
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)] as number
 }
 
-async function rawPublish(model: amqp.ChannelModel, queue: string, count: number, window: number): Promise<number> {
+async function rawPublish(model: amqp.ChannelModel, queue: string, count: number, window: number, mandatory = false): Promise<PublishRun> {
   const ch = await model.createConfirmChannel()
+  let returned = 0
+  if (mandatory) ch.on('return', () => returned++)
+  const cpu = process.cpuUsage()
   const start = performance.now()
   await new Promise<void>((resolve, reject) => {
     let sent = 0
@@ -46,7 +69,7 @@ async function rawPublish(model: amqp.ChannelModel, queue: string, count: number
     const pump = (): void => {
       while (!paused && sent < count && sent - confirmed < window) {
         sent++
-        const ok = ch.sendToQueue(queue, BODY, { persistent: false, messageId: 'bench' }, (err: unknown) => {
+        const ok = ch.sendToQueue(queue, BODY, { persistent: false, messageId: 'bench', mandatory }, (err: unknown) => {
           if (err) return reject(err)
           if (++confirmed === count) resolve()
           else pump()
@@ -63,14 +86,17 @@ async function rawPublish(model: amqp.ChannelModel, queue: string, count: number
     pump()
   })
   const ms = performance.now() - start
+  const cpuUs = cpuPerMessage(cpu, count)
   await ch.close()
-  return (count / ms) * 1000
+  if (returned > 0) throw new Error(`raw publish: ${returned} returned`)
+  return { rate: (count / ms) * 1000, cpuUs }
 }
 
-async function sluicePublish(connection: AmqpConnection, queue: string, count: number, window: number): Promise<number> {
+async function sluicePublish(connection: AmqpConnection, queue: string, count: number, window: number): Promise<PublishRun> {
   const message: OutgoingMessage = { content: BODY, properties: { messageId: 'bench' } }
+  const cpu = process.cpuUsage()
   const start = performance.now()
-  const sink = publish(connection, { exchange: '', routingKey: queue, maxInFlight: window, persistent: false })
+  const sink = publish(connection, { exchange: '', routingKey: queue, maxInFlight: window, persistent: false, unroutable: UNROUTABLE })
   Flow.range(0, count).subscribe({
     onSubscribe: (s: Subscription) => sink.onSubscribe(s),
     onNext: () => sink.onNext(message),
@@ -79,7 +105,7 @@ async function sluicePublish(connection: AmqpConnection, queue: string, count: n
   })
   const report = await sink.done
   if (report.confirmed !== count) throw new Error(`sluice publish: ${report.confirmed} of ${count} confirmed`)
-  return (count / (performance.now() - start)) * 1000
+  return { rate: (count / (performance.now() - start)) * 1000, cpuUs: cpuPerMessage(cpu, count) }
 }
 
 async function fill(model: amqp.ChannelModel, queue: string, count: number): Promise<void> {
@@ -148,7 +174,8 @@ export async function run(options: RunOptions): Promise<{ summary: string; rows:
   const repeats = 3
   const size = (setting: number): number => (options.quick ? (setting === 1 ? 5_000 : 20_000) : setting === 1 ? 10_000 : 50_000)
   const progress = (row: Row): void => {
-    process.stderr.write(`amqp bench: ${row.kind} ${row.setting}: raw ${Math.round(row.raw)}/s, sluice ${Math.round(row.sluice)}/s (${(row.ratio * 100).toFixed(0)}%)\n`)
+    const mandatory = row.rawMandatory === undefined ? '' : `, raw + mandatory ${Math.round(row.rawMandatory)}/s`
+    process.stderr.write(`amqp bench: ${row.kind} ${row.setting}: raw ${Math.round(row.raw)}/s${mandatory}, sluice ${Math.round(row.sluice)}/s (${(row.ratio * 100).toFixed(0)}%)\n`)
   }
   const model = await amqp.connect(url)
   const connection = await connect(url, { name: 'sluice-bench' })
@@ -159,15 +186,20 @@ export async function run(options: RunOptions): Promise<{ summary: string; rows:
   try {
     for (const window of PUBLISH_WINDOWS) {
       const count = size(window)
-      const raw: number[] = []
-      const ours: number[] = []
+      const raw: PublishRun[] = []
+      const rawMandatory: PublishRun[] = []
+      const ours: PublishRun[] = []
       for (let r = 0; r < repeats; r++) {
         raw.push(await rawPublish(model, queue, count, window))
+        await admin.purgeQueue(queue)
+        rawMandatory.push(await rawPublish(model, queue, count, window, true))
         await admin.purgeQueue(queue)
         ours.push(await sluicePublish(connection, queue, count, window))
         await admin.purgeQueue(queue)
       }
-      rows.push({ kind: 'publish', setting: window, messages: count, raw: median(raw), sluice: median(ours), ratio: median(ours) / median(raw) })
+      const rate = (runs: PublishRun[]): number => median(runs.map((x) => x.rate))
+      const cpuUs = (runs: PublishRun[]): number => median(runs.map((x) => x.cpuUs))
+      rows.push({ kind: 'publish', setting: window, messages: count, raw: rate(raw), rawMandatory: rate(rawMandatory), sluice: rate(ours), ratio: rate(ours) / rate(raw), cpuUs: { raw: cpuUs(raw), sluice: cpuUs(ours) } })
       progress(rows[rows.length - 1] as Row)
     }
     for (const prefetch of PREFETCHES) {
@@ -191,10 +223,13 @@ export async function run(options: RunOptions): Promise<{ summary: string; rows:
     await model.close()
   }
   const lines = [
-    `RabbitMQ ${redactUrl(url)}, node ${process.version}, 100 B transient messages, median of ${repeats} interleaved runs (msg/s)`,
-    '| workload | setting | messages | raw amqplib | sluice/amqp | sluice / raw |',
-    '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.kind === 'publish' ? 'publish, confirms' : 'consume, acks'} | ${r.kind === 'publish' ? 'window' : 'prefetch'} ${r.setting} | ${r.messages} | ${Math.round(r.raw)} | ${Math.round(r.sluice)} | ${(r.ratio * 100).toFixed(0)}% |`),
+    `RabbitMQ ${redactUrl(url)}, node ${process.version}, 100 B transient messages, median of ${repeats} interleaved runs (msg/s); sluice unroutable: '${UNROUTABLE}'`,
+    '| workload | setting | messages | raw amqplib | raw + mandatory | sluice/amqp | sluice / raw | client CPU µs/msg raw → sluice |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.kind === 'publish' ? 'publish, confirms' : 'consume, acks'} | ${r.kind === 'publish' ? 'window' : 'prefetch'} ${r.setting} | ${r.messages} | ${Math.round(r.raw)} | ${r.rawMandatory === undefined ? '—' : Math.round(r.rawMandatory)} | ${Math.round(r.sluice)} | ${(r.ratio * 100).toFixed(0)}% | ${r.cpuUs === undefined ? '—' : `${r.cpuUs.raw.toFixed(1)} → ${r.cpuUs.sluice.toFixed(1)}`} |`,
+    ),
   ]
   return { summary: lines.join('\n'), rows, url: redactUrl(url), node: process.version }
 }

@@ -1,6 +1,17 @@
 import { TestSubscriber } from '../../../lib/testing'
-import { attempts, connect, consume, parkWith, retryOrPark, topologyNames, workQueue, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
+import { AmqpParkError, attempts, connect, consume, parkWith, retryOrPark, topologyNames, UnroutableError, workQueue, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
 import { AMQP_URL, closeConnectionsNamed, describeBroker, Raw, uniqueName, until } from './broker'
+
+/** Publishes `count` messages ('0', '1'…) on the raw confirm channel; resolves with how many the broker nacked. */
+async function publishCountingNacks(raw: Raw, queue: string, count: number): Promise<number> {
+  const outcomes = await Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) => new Promise<boolean>((resolve) => raw.channel.sendToQueue(queue, Buffer.from(String(i)), {}, (error: unknown) => resolve(error !== null && error !== undefined))),
+    ),
+  )
+  return outcomes.filter(Boolean).length
+}
 
 describeBroker('amqp topology', () => {
   let raw: Raw
@@ -62,6 +73,73 @@ describeBroker('amqp topology', () => {
     ts.cancel()
   })
 
+  it('retryOrPark never acks a delivery it could not park: the park is returned (no <queue>.dead), the delivery is requeued and the promise rejects (finding 2)', async () => {
+    connection = await connect(AMQP_URL, { name: uniqueName('topo'), topology: workQueue({ queue: names.queue, retry: { delayMs: 50, maxAttempts: 2 } }) })
+    await raw.delete(names.dead) // the park target is gone (deleted by an operator, or never declared)
+    await raw.fill(names.queue, 1, () => Buffer.from('poison'))
+    const conn = connection
+    const outcomes: string[] = []
+    let failure: unknown = null
+    const ts = new TestSubscriber<Delivery>({
+      initialRequest: 100,
+      onNext: (d) => {
+        if (failure !== null) return d.nack({ requeue: true })
+        retryOrPark(d, { queue: names.queue, maxAttempts: 2, park: parkWith(conn) }).then(
+          (o) => outcomes.push(o),
+          (error: unknown) => {
+            failure = error
+            ts.cancel()
+          },
+        )
+      },
+    })
+    consume(connection, { queue: names.queue, prefetch: 1 }).subscribe(ts)
+    await until(() => failure !== null, 'the park to fail')
+    expect(outcomes).toEqual(['retried'])
+    expect(failure).toBeInstanceOf(AmqpParkError)
+    expect((failure as AmqpParkError).code).toBe('ERR_SLUICE_AMQP_PARK')
+    expect((failure as AmqpParkError).parkQueue).toBe(names.dead)
+    expect((failure as AmqpParkError).cause).toBeInstanceOf(UnroutableError)
+    await until(async () => (await raw.depth(names.queue)) === 1, 'the poison message back in its queue, not acked into the void')
+    expect(await raw.drainQueue(names.queue)).toEqual(['poison'])
+  })
+
+  describe('overflow: what RabbitMQ 3.10 does with each x-overflow (why workQueue refuses quorum + reject-publish-dlx, finding 5)', () => {
+    async function overflowQueue(type: 'classic' | 'quorum', overflow: string): Promise<void> {
+      await raw.channel.assertExchange(names.dlx, 'fanout', { durable: true })
+      await raw.queue(names.dead, { durable: true })
+      await raw.channel.bindQueue(names.dead, names.dlx, '')
+      await raw.queue(names.queue, { durable: true, arguments: { 'x-queue-type': type, 'x-max-length': 2, 'x-overflow': overflow, 'x-dead-letter-exchange': names.dlx } })
+    }
+
+    it('quorum + reject-publish-dlx: every publish confirmed, the oldest dead-lettered (drop-head)', async () => {
+      await overflowQueue('quorum', 'reject-publish-dlx')
+      expect(await publishCountingNacks(raw, names.queue, 5)).toBe(0)
+      await until(async () => (await raw.depth(names.dead)) === 3, 'three dead-lettered')
+      expect(await raw.drainQueue(names.queue)).toEqual(['3', '4'])
+      expect(() => workQueue({ queue: 'q', type: 'quorum', maxLength: 2, overflow: 'reject-publish-dlx' })).toThrow(/overflow 'reject-publish-dlx' is not honoured with type 'quorum'/)
+    })
+
+    it('classic + reject-publish-dlx: publishes over the limit nacked and dead-lettered', async () => {
+      await overflowQueue('classic', 'reject-publish-dlx')
+      expect(await publishCountingNacks(raw, names.queue, 5)).toBe(3)
+      await until(async () => (await raw.depth(names.dead)) === 3, 'three dead-lettered')
+      expect(await raw.drainQueue(names.queue)).toEqual(['0', '1'])
+    })
+
+    it('quorum + reject-publish: honoured late — publishes in flight when the queue fills are accepted (over maxLength), later ones nacked, nothing dead-lettered', async () => {
+      await overflowQueue('quorum', 'reject-publish')
+      const nacked: boolean[] = []
+      for (let i = 0; i < 8; i++) nacked.push((await publishCountingNacks(raw, names.queue, 1)) === 1)
+      const accepted = nacked.filter((n) => !n).length
+      expect(accepted).toBeGreaterThanOrEqual(2)
+      expect(nacked.slice(-3)).toEqual([true, true, true])
+      expect(nacked.slice(0, accepted).every((n) => !n)).toBe(true) // accepted first, then only nacks
+      expect(await raw.depth(names.queue)).toBe(accepted) // may exceed maxLength 2 (3 on this broker)
+      expect(await raw.depth(names.dead)).toBe(0)
+    })
+  })
+
   it('x-max-length with drop-head dead-letters the oldest', async () => {
     connection = await connect(AMQP_URL, { name: uniqueName('topo'), topology: workQueue({ queue: names.queue, maxLength: 3 }) })
     await raw.fill(names.queue, 5)
@@ -84,5 +162,15 @@ describeBroker('amqp topology', () => {
     expect(() => workQueue({ queue: '' })).toThrow(/amqp.workQueue: queue must be a non-empty string/)
     expect(() => workQueue({ queue: 'q', deliveryLimit: 3 })).toThrow(/deliveryLimit needs type 'quorum'/)
     expect(() => workQueue({ queue: 'q', overflow: 'drop-tail' as 'drop-head' })).toThrow(TypeError)
+  })
+
+  it('refuses combinations the broker would not honour, naming both options (findings 2 and 5)', () => {
+    expect(() => workQueue({ queue: 'q', retry: { delayMs: 10, maxAttempts: 3 }, deadLetter: false })).toThrow(/retry needs deadLetter.*deadLetter: false/)
+    expect(() => workQueue({ queue: 'q', type: 'quorum', maxLength: 5, overflow: 'reject-publish-dlx' })).toThrow(/overflow 'reject-publish-dlx'.*type 'quorum'/)
+    expect(() => workQueue({ queue: 'q', type: 'quorum', durable: false })).toThrow(/durable: false.*type 'quorum'/)
+    expect(() => workQueue({ queue: 'q', overflow: 'reject-publish' })).toThrow(/overflow 'reject-publish' has no effect without maxLength/)
+    expect(() => workQueue({ queue: 'q', maxLength: 5, overflow: 'reject-publish-dlx', deadLetter: false })).toThrow(/reject-publish-dlx' with deadLetter: false/)
+    expect(() => workQueue({ queue: 'q', type: 'quorum', maxLength: 5, overflow: 'reject-publish' })).not.toThrow()
+    expect(() => workQueue({ queue: 'q', maxLength: 5, overflow: 'reject-publish-dlx' })).not.toThrow()
   })
 })
