@@ -3,7 +3,7 @@ import type * as amqp from 'amqplib'
 import { AbortError } from '../../../lib/errors'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher } from '../../../lib/testing'
-import { attempts, connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
+import { AmqpParkError, attempts, connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
 import type { Outcome } from '../../../adapters/amqp/acks'
 import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, until } from './broker'
 
@@ -168,7 +168,10 @@ describe('work', () => {
         await flush()
         expect(settled[0]).toEqual([{ kind: 'nack', requeue: true }])
         expect(stats).toMatchObject({ failed: 1, policyFailures: 1, requeued: 1, parked: 0 })
-        expect(errors).toEqual([refused])
+        // retryOrPark requeued it itself and says so with an AmqpParkError caused by the refusal
+        expect(errors).toHaveLength(1)
+        expect(errors[0]).toBeInstanceOf(AmqpParkError)
+        expect((errors[0] as AmqpParkError).cause).toBe(refused)
         expect(failures).toEqual(['requeued'])
         source.complete()
         await done
