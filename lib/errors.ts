@@ -71,3 +71,21 @@ export class EmptyError extends SluiceError {
     super('ERR_SLUICE_EMPTY', `${what}: the sequence completed without any element`)
   }
 }
+
+/**
+ * `forEach` failed with a value that cannot carry the `unprocessed` list (a primitive or a
+ * frozen object): the original value is the `cause`. Any other failure keeps its own error,
+ * with `unprocessed` added to it.
+ */
+export class UnprocessedError<T = unknown> extends SluiceError {
+  readonly unprocessed: T[]
+  constructor(cause: unknown, unprocessed: T[]) {
+    super('ERR_SLUICE_UNPROCESSED', `forEach failed with ${String(cause)}; ${count(unprocessed.length, 'element')} accepted but never started`, { cause })
+    this.unprocessed = unprocessed
+  }
+}
+
+/** `1 element`, `2 elements`: a count with the noun in the right number. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`
+}

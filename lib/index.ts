@@ -20,6 +20,7 @@ export {
   ProtocolError,
   SluiceError,
   TimeoutError,
+  UnprocessedError,
 } from './errors'
 export * from '../operators/index'
 export { Drops, ON_DROP, OVERFLOW_POLICIES, type DropReason, type OnDrop, type OverflowPolicy, type SelfSettling } from './drops'
