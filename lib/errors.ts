@@ -28,7 +28,7 @@ export class OverflowError extends SluiceError {
   constructor(capacity: number, count: number, where = 'buffer') {
     super(
       'ERR_SLUICE_OVERFLOW',
-      `${where}: overflow with policy 'error': capacity is ${capacity}, ${count} elements were offered`,
+      `${where}: overflow with policy 'error': capacity is ${capacity}, ${plural(count, 'element was', 'elements were')} offered`,
     )
     this.capacity = capacity
     this.count = count
@@ -42,7 +42,7 @@ export class CreditExceededError extends SluiceError {
   constructor(credit: number, received: number, where = 'stream') {
     super(
       'ERR_SLUICE_CREDIT_EXCEEDED',
-      `${where}: received ${received} elements with only ${credit} granted`,
+      `${where}: received ${plural(received, 'element')} with only ${credit} granted`,
     )
     this.credit = credit
     this.received = received
@@ -80,12 +80,12 @@ export class EmptyError extends SluiceError {
 export class UnprocessedError<T = unknown> extends SluiceError {
   readonly unprocessed: T[]
   constructor(cause: unknown, unprocessed: T[]) {
-    super('ERR_SLUICE_UNPROCESSED', `forEach failed with ${String(cause)}; ${count(unprocessed.length, 'element')} accepted but never started`, { cause })
+    super('ERR_SLUICE_UNPROCESSED', `forEach failed with ${String(cause)}; ${plural(unprocessed.length, 'element')} accepted but never started`, { cause })
     this.unprocessed = unprocessed
   }
 }
 
 /** `1 element`, `2 elements`: a count with the noun in the right number. */
-export function count(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n} ${n === 1 ? singular : plural}`
+export function plural(n: number, singular: string, many = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : many}`
 }

@@ -128,7 +128,7 @@ export class Publisher implements PublishSink {
         this.loop.drain()
       },
       failed: (error) =>
-        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, this.unconfirmed(), error)),
+        this.fail(this.entries.size === 0 ? error : new AmqpPublishError(`amqp.publish: the connection is gone with ${this.entries.size} message${this.entries.size === 1 ? '' : 's'} unconfirmed`, this.unconfirmed(), error)),
     })
     this.ensureChannel()
   }
@@ -264,7 +264,7 @@ export class Publisher implements PublishSink {
 
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
     if (!this.config.retryOnNack || entry.retries >= this.config.maxRetries) {
-      this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, this.unconfirmed(), cause))
+      this.fail(new AmqpPublishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} ${entry.retries === 1 ? 'retry' : 'retries'}` : ''}`, this.unconfirmed(), cause))
       return
     }
     entry.retries++
@@ -407,7 +407,7 @@ export class Publisher implements PublishSink {
       }
     }
     if (channel.error !== undefined) {
-      this.fail(new AmqpPublishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, this.unconfirmed(), channel.error))
+      this.fail(new AmqpPublishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} message${this.entries.size === 1 ? '' : 's'} unconfirmed`, this.unconfirmed(), channel.error))
       return
     }
     if (this.phase.kind === 'finished') return
