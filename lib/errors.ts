@@ -89,3 +89,29 @@ export class UnprocessedError<T = unknown> extends SluiceError {
 export function plural(n: number, singular: string, many = `${singular}s`): string {
   return `${n} ${n === 1 ? singular : many}`
 }
+
+/** An optional peer dependency that a subpath needs is not installed: `sluice/amqp needs amqplib: npm install amqplib`. */
+export class MissingPeerError extends SluiceError {
+  readonly peer: string
+  readonly subpath: string
+  constructor(subpath: string, peer: string, cause: unknown) {
+    super('ERR_SLUICE_MISSING_PEER', `${subpath} needs ${peer}: npm install ${peer}`, { cause })
+    this.peer = peer
+    this.subpath = subpath
+  }
+}
+
+/**
+ * Runs `load` (a `require` of the peer package) and turns "cannot find module `peer`" into a
+ * `MissingPeerError` naming the subpath and the install command. Other failures pass through.
+ */
+export function loadPeer<T>(subpath: string, peer: string, load: () => T): T {
+  try {
+    return load()
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && error instanceof Error && error.message.includes(`'${peer}'`)
+    if (missing) throw new MissingPeerError(subpath, peer, error)
+    throw error
+  }
+}

@@ -16,6 +16,7 @@ export {
   AbortError,
   CreditExceededError,
   EmptyError,
+  MissingPeerError,
   OverflowError,
   ProtocolError,
   SluiceError,
