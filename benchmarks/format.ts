@@ -1,3 +1,4 @@
+import { plural } from '../lib/errors'
 import type { RunResult, SimulationReport } from './sim/index'
 import { renderTable, fmt, type Column } from './table'
 import type { ThroughputReport, ThroughputRow } from './throughput/index'
@@ -35,7 +36,7 @@ export function simTables(report: SimulationReport, color: boolean): string {
   return report.scenarios
     .map((s) => {
       const produced = s.runs[0]?.produced ?? 0
-      const title = `scenario ${s.name} (seed ${report.seed}, ${produced} elements produced) — ${s.description}`
+      const title = `scenario ${s.name} (seed ${report.seed}, ${plural(produced, 'element')} produced) — ${s.description}`
       return renderTable(title, (r) => r.strategy, s.runs, SIM_COLUMNS, color)
     })
     .join('\n\n')

@@ -1,3 +1,4 @@
+import { plural } from '../../lib/errors'
 import { goalLines, reasons, shortOutcome } from '../format'
 import type { RunResult, SimulationReport } from '../sim/index'
 import { fmt } from '../table'
@@ -10,7 +11,7 @@ const n = (v: number | null): string => (v === null ? '–' : fmt(v))
 export function simulationMarkdown(sim: SimulationReport): string {
   const out: string[] = []
   for (const s of sim.scenarios) {
-    out.push(`### ${s.name}`, '', `${s.description} Seed ${sim.seed}; ${s.runs[0]?.produced ?? 0} elements produced.`, '')
+    out.push(`### ${s.name}`, '', `${s.description} Seed ${sim.seed}; ${plural(s.runs[0]?.produced ?? 0, 'element')} produced.`, '')
     out.push('| strategy | delivered | dropped (reasons) | held at end | peak / mean buffered | peak backlog | p50 / p95 / p99 / max latency (ms) | drain (ms) | outcome |')
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|')
     for (const r of s.runs) out.push(row(r))
