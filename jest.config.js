@@ -7,4 +7,6 @@ module.exports = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: false }],
   },
   testTimeout: 30000,
+  // the default summary, then why tests were skipped, grouped by reason (spec/skip-reporter.js)
+  reporters: ['default', '<rootDir>/spec/skip-reporter.js'],
 };

@@ -1,10 +1,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { SingleBar } from 'cli-progress'
 import { parseBenchArgs, UsageError, USAGE, type BenchOptions } from './args'
-import { simTables, simWarnings, targetLines, throughputTable } from './format'
+import { goalLines, simTables, simWarnings, throughputTable } from './format'
 import { PLUGINS, pluginSummary, runPlugin, type PluginName, type PluginResult } from './plugins'
 import { writeReport, type BenchResults } from './reporting/index'
+import { progress } from './reporting/progress'
+import { plural } from '../lib/errors'
 import {
   SCENARIOS,
   defaultStrategyIds,
@@ -57,30 +58,29 @@ export async function main(argv: readonly string[]): Promise<number> {
   const results: BenchResults = options.fromJson !== null ? (readJson(options.fromJson) as BenchResults) : { command: `npm run bench -- ${argv.join(' ')}`.trim(), date: new Date().toISOString(), node: process.version, simulation: null, throughput: null, plugins: [] }
 
   if (options.runSim) {
-    const bar = progress(scenarios.length * strategies.length, 'simulator')
-    results.simulation = simulate(scenarios, strategies, options.seed, (scenario, strategy) => bar?.increment({ what: `${scenario} / ${strategy}` }))
+    const bar = progress(scenarios.length * strategies.length, 'simulator', `runs (${plural(scenarios.length, 'scenario')} × ${plural(strategies.length, 'strategy', 'strategies')})`)
+    results.simulation = simulate(scenarios, strategies, options.seed, (scenario, strategy) => bar?.step(`${scenario} / ${strategy}`))
     bar?.stop()
     console.log(simTables(results.simulation, color))
     const warnings = simWarnings(results.simulation)
-    if (warnings.length > 0) console.log(`\n⚠ ${warnings.length} rule breach(es) seen by the simulator:\n  ${warnings.slice(0, 30).join('\n  ')}`)
+    if (warnings.length > 0) console.log(`\n⚠ ${plural(warnings.length, 'rule breach', 'rule breaches')} seen by the simulator:\n  ${warnings.slice(0, 30).join('\n  ')}`)
     console.log('')
   }
 
   if (options.runThroughput) {
     const workloads = options.workloads.length > 0 ? options.workloads : workloadNames()
     const libraries = options.libraries.length > 0 ? options.libraries : LIBRARIES.filter((l) => l !== 'loop')
-    const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput')
-    if (bar === null) console.log(`throughput: ${libraries.length} libraries × ${workloads.length} workloads, one process per library…`)
+    const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput', `measurements (${plural(libraries.length, 'library', 'libraries')} × ${plural(workloads.length, 'workload')}, one process per library)`)
     results.throughput = await runThroughput({
       workloads,
       libraries,
       quick: options.quick,
-      onStep: (library, workload) => bar?.increment({ what: `${library} / ${workload}` }),
+      onStep: (library, workload) => bar?.step(`${library} / ${workload}`),
     })
     bar?.stop()
     console.log(throughputTable(results.throughput, color))
-    const targets = targetLines(results.throughput)
-    if (targets.length > 0) console.log(`\nissue 2 targets (filter-map-reduce):\n${targets.join('\n')}`)
+    const goals = goalLines(results.throughput)
+    if (goals.length > 0) console.log(`\ncost vs goal (filter-map-reduce, × the plain loop, lower is better; noise = the spread of the rounds):\n${goals.join('\n')}`)
     console.log('\nFigures from a shared machine are noisy; compare ratios, not absolute times.\n')
   }
 
@@ -98,15 +98,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(result.status === 'ok' ? (pluginSummary(result) ?? `${name}: done (figures in --json)`) : `${name}: ${result.status}: ${result.note ?? ''}`)
   }
 
+  const saved: string[] = []
   if (options.json !== null) {
     writeFileSafe(options.json, `${JSON.stringify(results, null, 2)}\n`)
-    console.log(`wrote ${options.json}`)
+    saved.push(`every figure: ${resolve(options.json)}`)
   }
   if (options.report !== null) {
     const page = await writeReport(options.report, results)
-    console.log(`wrote ${page} (with the SVGs and summary.md)`)
+    saved.push(`report: ${resolve(page)} (charts; the SVGs and summary.md beside it)`)
   }
+  console.log(whereResultsWent(saved))
   return 0
+}
+
+/** The run's last words: where its results are, or how to keep them next time. */
+export function whereResultsWent(saved: readonly string[]): string {
+  if (saved.length > 0) return ['Results saved:', ...saved.map((s) => `  ${s}`)].join('\n')
+  return 'Results: printed above only. To keep them, add --json FILE (every figure)\nor --report DIR (an HTML page with charts); see docs/benchmarks.md.'
 }
 
 function listing(): string {
@@ -123,13 +131,6 @@ function listing(): string {
   for (const l of LIBRARIES) lines.push(`  ${l.padEnd(22)} ${LIBRARY_LABELS[l]}`)
   lines.push('', `Plug-ins: ${PLUGINS.map((p) => (p === 'amqp' ? '--amqp URL' : `--${p}`)).join(', ')}`)
   return lines.join('\n')
-}
-
-function progress(total: number, label: string): SingleBar | null {
-  if (process.stdout.isTTY !== true || total < 2) return null
-  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {what}`, hideCursor: true, clearOnComplete: true, barsize: 30 })
-  bar.start(total, 0, { what: '' })
-  return bar
 }
 
 function readJson(file: string): unknown {

@@ -28,7 +28,7 @@ export class OverflowError extends SluiceError {
   constructor(capacity: number, count: number, where = 'buffer') {
     super(
       'ERR_SLUICE_OVERFLOW',
-      `${where}: overflow with policy 'error': capacity is ${capacity}, ${count} elements were offered`,
+      `${where}: overflow with policy 'error': capacity is ${capacity}, ${plural(count, 'element was', 'elements were')} offered`,
     )
     this.capacity = capacity
     this.count = count
@@ -42,7 +42,7 @@ export class CreditExceededError extends SluiceError {
   constructor(credit: number, received: number, where = 'stream') {
     super(
       'ERR_SLUICE_CREDIT_EXCEEDED',
-      `${where}: received ${received} elements with only ${credit} granted`,
+      `${where}: received ${plural(received, 'element')} with only ${credit} granted`,
     )
     this.credit = credit
     this.received = received
@@ -69,5 +69,49 @@ export class AbortError extends SluiceError {
 export class EmptyError extends SluiceError {
   constructor(what: string) {
     super('ERR_SLUICE_EMPTY', `${what}: the sequence completed without any element`)
+  }
+}
+
+/**
+ * `forEach` failed with a value that cannot carry the `unprocessed` list (a primitive or a
+ * frozen object): the original value is the `cause`. Any other failure keeps its own error,
+ * with `unprocessed` added to it.
+ */
+export class UnprocessedError<T = unknown> extends SluiceError {
+  readonly unprocessed: T[]
+  constructor(cause: unknown, unprocessed: T[]) {
+    super('ERR_SLUICE_UNPROCESSED', `forEach failed with ${String(cause)}; ${plural(unprocessed.length, 'element')} accepted but never started`, { cause })
+    this.unprocessed = unprocessed
+  }
+}
+
+/** `1 element`, `2 elements`: a count with the noun in the right number. */
+export function plural(n: number, singular: string, many = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : many}`
+}
+
+/** An optional peer dependency that a subpath needs is not installed: `sluice/amqp needs amqplib: npm install amqplib`. */
+export class MissingPeerError extends SluiceError {
+  readonly peer: string
+  readonly subpath: string
+  constructor(subpath: string, peer: string, cause: unknown) {
+    super('ERR_SLUICE_MISSING_PEER', `${subpath} needs ${peer}: npm install ${peer}`, { cause })
+    this.peer = peer
+    this.subpath = subpath
+  }
+}
+
+/**
+ * Runs `load` (a `require` of the peer package) and turns "cannot find module `peer`" into a
+ * `MissingPeerError` naming the subpath and the install command. Other failures pass through.
+ */
+export function loadPeer<T>(subpath: string, peer: string, load: () => T): T {
+  try {
+    return load()
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code
+    const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && error instanceof Error && error.message.includes(`'${peer}'`)
+    if (missing) throw new MissingPeerError(subpath, peer, error)
+    throw error
   }
 }

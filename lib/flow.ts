@@ -167,7 +167,7 @@ export class Flow<T> implements Publisher<T>, AsyncIterable<T> {
     return drain(this, options)
   }
 
-  /** Calls `fn` per element, awaiting it, with at most `concurrency` in flight. */
+  /** Calls `fn` per element, awaiting it, with at most `concurrency` in flight and `prefetch` held in all (see `forEach`). */
   forEach(fn: (value: T) => unknown, options?: ForEachOptions): Promise<void> {
     return forEach(this, fn, options)
   }

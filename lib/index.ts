@@ -16,10 +16,12 @@ export {
   AbortError,
   CreditExceededError,
   EmptyError,
+  MissingPeerError,
   OverflowError,
   ProtocolError,
   SluiceError,
   TimeoutError,
+  UnprocessedError,
 } from './errors'
 export * from '../operators/index'
 export { Drops, ON_DROP, OVERFLOW_POLICIES, type DropReason, type OnDrop, type OverflowPolicy, type SelfSettling } from './drops'

@@ -4,7 +4,8 @@
  * positive integer, got 0`.
  */
 
-function show(value: unknown): string {
+/** A value as error messages show it: strings quoted, objects by kind. */
+export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (typeof value === 'function') return 'a function'
   if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object'

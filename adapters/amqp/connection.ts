@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import * as amqp from 'amqplib'
+import * as amqp from './amqplib'
 import { func, nonNegativeInt, nonNegativeNumber, object, oneOf, optional } from '../../lib/options'
 import { isScheduler, realTimeScheduler, type Scheduler } from '../../lib/scheduler'
 import { backoffPolicy, type ReconnectOptions } from './backoff'
@@ -79,7 +79,7 @@ export interface Participant {
  * `blocked`, `unblocked`, `failed`, `error` — all informational.
  */
 export class AmqpConnection {
-  readonly events = new EventEmitter()
+  readonly events: EventEmitter = new EventEmitter()
   readonly scheduler: Scheduler
   private readonly participants = new Set<Participant>()
   private closing: Promise<void> | null = null

@@ -142,7 +142,7 @@ export class Link {
     if (this.state.kind === 'closed') return
     const { backoff } = this.config
     if (attempt > backoff.maxAttempts) {
-      const error = new AmqpConnectionError(`amqp connection (${this.config.describe}) lost; gave up after ${backoff.maxAttempts} reconnection attempts`, cause)
+      const error = new AmqpConnectionError(`amqp connection (${this.config.describe}) lost; gave up after ${backoff.maxAttempts} reconnection attempt${backoff.maxAttempts === 1 ? '' : 's'}`, cause)
       this.state = { kind: 'closed', error }
       this.config.onEvent('failed', { role: this.config.role, error })
       this.notify((l) => l.failed?.(error))

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type * as amqp from 'amqplib'
 import { addCap, isValidRequest, received } from '../../lib/demand'
-import { ProtocolError } from '../../lib/errors'
+import { plural, ProtocolError } from '../../lib/errors'
 import { DrainLoop } from '../../lib/drain'
 import { reportUnhandled } from '../../lib/hooks'
 import type { Subscription } from '../../lib/protocol'
@@ -140,7 +140,7 @@ export class Publisher implements PublishSink {
         this.loop.drain()
       },
       failed: (error) =>
-        this.fail(this.entries.size === 0 ? error : this.publishError(`amqp.publish: the connection is gone with ${this.entries.size} messages unconfirmed`, error)),
+        this.fail(this.entries.size === 0 ? error : this.publishError(`amqp.publish: the connection is gone with ${plural(this.entries.size, 'message')} unconfirmed`, error)),
     })
     this.ensureChannel()
   }
@@ -318,7 +318,7 @@ export class Publisher implements PublishSink {
 
   private retryOrFail(entry: Entry, why: string, cause: unknown): void {
     if (!this.config.retryOnNack || entry.retries >= this.config.maxRetries) {
-      this.fail(this.publishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${entry.retries} retries` : ''}`, cause))
+      this.fail(this.publishError(`amqp.publish: message ${String(entry.properties.messageId)} ${why}${this.config.retryOnNack ? ` after ${plural(entry.retries, 'retry', 'retries')}` : ''}`, cause))
       return
     }
     entry.retries++
@@ -462,7 +462,7 @@ export class Publisher implements PublishSink {
       }
     }
     if (channel.error !== undefined) {
-      this.fail(this.publishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${this.entries.size} messages unconfirmed`, channel.error))
+      this.fail(this.publishError(`amqp.publish to exchange ${JSON.stringify(this.config.exchange)}: the broker closed the channel; ${plural(this.entries.size, 'message')} unconfirmed`, channel.error))
       return
     }
     if (this.phase.kind === 'finished') return

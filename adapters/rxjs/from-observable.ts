@@ -1,4 +1,4 @@
-import { from, isObservable, type Observable } from 'rxjs'
+import { from, isObservable, type Observable } from './rxjs'
 import type { DropReason, OnDrop, OverflowPolicy } from '../../lib/drops'
 import { FlowWithStats } from '../../lib/flow-with-stats'
 import { func, optionError, optional, positiveInt } from '../../lib/options'

@@ -1,4 +1,4 @@
-import { from, Observable, type ObservableInput } from 'rxjs'
+import { from, Observable, type ObservableInput } from './rxjs'
 import { addCap, received } from '../../lib/demand'
 import { Flow } from '../../lib/flow'
 import { func } from '../../lib/options'

@@ -1,4 +1,4 @@
-import { isObservable, Observable, type Subscriber as RxSubscriber } from 'rxjs'
+import { isObservable, Observable, type Subscriber as RxSubscriber } from './rxjs'
 import { replenishLimit, UNBOUNDED } from '../../lib/demand'
 import { reportUnhandled } from '../../lib/hooks'
 import { optional, positiveIntOrInfinity } from '../../lib/options'

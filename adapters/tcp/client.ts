@@ -1,7 +1,10 @@
 import net from 'node:net'
 import { Flow } from '../../lib/flow'
+import { show } from '../../lib/options'
 import type { Publisher } from '../../lib/protocol'
+import { parseAddress, type AddressInput } from './address'
 import { Connection } from './connection'
+import { ConnectError } from './errors'
 import { resolveOptions, type ConnectionOptions } from './options'
 
 export interface RSocketClient {
@@ -26,26 +29,36 @@ const EMPTY = new Uint8Array(0)
 
 /**
  * Connects to an RSocket server over TCP and sends SETUP (version 1.0, keepalive and
- * lifetime from the options, `application/octet-stream` for both MIME types).
+ * lifetime from the options, `application/octet-stream` for both MIME types). `address` is
+ * `{ host, port }` or `'host:port'` (host default `127.0.0.1`); a connection that cannot be
+ * opened rejects with `ConnectError` (its `host`, `port`, and Node's error as `cause`).
  *
  * @example
- * const client = await connect({ host: '127.0.0.1', port })
+ * const client = await connect('127.0.0.1:7411')
  * for await (const bytes of client.requestStream('ticks')) …
  */
-export async function connect(address: { host?: string; port: number }, options: ConnectionOptions = {}): Promise<RSocketClient> {
+export async function connect(address: AddressInput, options: ConnectionOptions = {}): Promise<RSocketClient> {
+  const { host, port } = parseAddress('connect', address)
   const resolved = resolveOptions('connect', options)
-  const socket = net.connect({ host: address.host ?? '127.0.0.1', port: address.port, noDelay: true })
+  const socket = net.connect({ host, port, noDelay: true })
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject)
+    const failed = (error: Error): void => reject(new ConnectError(host, port, error))
+    socket.once('error', failed)
     socket.once('connect', () => {
-      socket.off('error', reject)
+      socket.off('error', failed)
       resolve()
     })
   })
   const connection = new Connection(socket, 'client', null, resolved)
   return {
-    requestStream: (route, data = EMPTY) => new Flow((s) => connection.request(route, data, null, s)),
-    requestChannel: (route, input, data = EMPTY) => new Flow((s) => connection.request(route, data, input, s)),
+    requestStream: (route, data = EMPTY) => {
+      checkRequest('requestStream', route, data)
+      return new Flow((s) => connection.request(route, data, null, s))
+    },
+    requestChannel: (route, input, data = EMPTY) => {
+      checkRequest('requestChannel', route, data)
+      return new Flow((s) => connection.request(route, data, input, s))
+    },
     get streams() {
       return connection.size
     },
@@ -55,4 +68,9 @@ export async function connect(address: { host?: string; port: number }, options:
       await connection.close()
     },
   }
+}
+
+function checkRequest(api: string, route: unknown, data: unknown): void {
+  if (typeof route !== 'string') throw new TypeError(`${api}: route must be a string, got ${show(route)}`)
+  if (!(data instanceof Uint8Array)) throw new TypeError(`${api}: data must be a Uint8Array, got ${show(data)}`)
 }

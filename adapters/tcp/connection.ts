@@ -4,7 +4,9 @@ import type { Publisher, Subscriber } from '../../lib/protocol'
 import { FrameDecoder } from './codec/decoder'
 import { FrameType, type Frame } from './codec/frames'
 import { encodeError, encodeKeepalive, encodeSetup } from './codec/encode'
-import { ConnectionClosedError, ErrorCode, FrameError, RSocketError } from './errors'
+import { plural } from '../../lib/errors'
+import { reportUnhandled } from '../../lib/hooks'
+import { ConnectionClosedError, ErrorCode, FrameError, PayloadTypeError, RSocketError, wireMessage } from './errors'
 import { Liveness } from './liveness'
 import type { ResolvedOptions } from './options'
 import { openRequest } from './requester'
@@ -39,6 +41,8 @@ export class Connection implements StreamsHost {
     private readonly role: 'client' | 'server',
     private readonly responder: Responder | null,
     private readonly options: ResolvedOptions,
+    /** Server: told of every stream that failed on this side; null: a `PayloadTypeError` goes to the unhandled-error hook. */
+    private readonly onStreamError: ((error: unknown, route: string) => void) | null = null,
   ) {
     this.writer = new FrameWriter(socket, options.maxQueuedBytes, (error) => this.fail(error, ErrorCode.CONNECTION_ERROR))
     this.streams = new Streams(this, options)
@@ -81,11 +85,23 @@ export class Connection implements StreamsHost {
     if (this.state === 'closing') this.finish(null)
   }
 
+  streamFailed(error: unknown, route: string): void {
+    if (this.onStreamError === null) {
+      if (error instanceof PayloadTypeError) reportUnhandled(error) // a programming error must not pass unnoticed
+      return
+    }
+    try {
+      this.onStreamError(error, route)
+    } catch (thrown) {
+      reportUnhandled(thrown)
+    }
+  }
+
   /** A connection-level error: ERROR on stream 0, every stream errored, FIN (and destroy after `closeTimeoutMs`). */
   fail(error: unknown, code: number): void {
     if (this.state === 'closed') return
     this.teardown(error, false)
-    if (!this.socket.destroyed && this.socket.writable) this.socket.end(encodeError(0, code, error instanceof Error ? error.message : String(error)))
+    if (!this.socket.destroyed && this.socket.writable) this.socket.end(encodeError(0, code, wireMessage(error)))
     const socket = this.socket
     const cutoff = this.options.scheduler.schedule(() => socket.destroy(), this.options.closeTimeoutMs)
     if (socket.destroyed) cutoff.cancel()
@@ -101,7 +117,7 @@ export class Connection implements StreamsHost {
     if (this.streams.size === 0) this.finish(null)
     else {
       this.closeTimer = this.options.scheduler.schedule(
-        () => this.fail(new ConnectionClosedError(`rsocket: graceful close timed out with ${this.streams.size} live streams`), ErrorCode.CONNECTION_CLOSE),
+        () => this.fail(new ConnectionClosedError(`rsocket: graceful close timed out with ${plural(this.streams.size, 'live stream')}`), ErrorCode.CONNECTION_CLOSE),
         this.options.closeTimeoutMs,
       )
     }
@@ -157,7 +173,7 @@ export class Connection implements StreamsHost {
     if (this.state === 'closed') return
     const n = this.streams.size
     // a FIN with no live stream is the peer's graceful close
-    this.finish(this.decoder.end() ?? (n === 0 ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${n} live streams`)))
+    this.finish(this.decoder.end() ?? (n === 0 ? null : new ConnectionClosedError(`rsocket: the peer closed the connection (FIN) with ${plural(n, 'live stream')}`)))
   }
 
   private readonly onSocketError = (error: Error): void => {
@@ -167,7 +183,7 @@ export class Connection implements StreamsHost {
 
   private readonly onClose = (): void => {
     if (this.state === 'closed') return
-    this.teardown(new ConnectionClosedError(`rsocket: the socket closed with ${this.streams.size} live streams`), false)
+    this.teardown(new ConnectionClosedError(`rsocket: the socket closed with ${plural(this.streams.size, 'live stream')}`), false)
   }
 
   // ── frames ─────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import { SluiceError } from '../../lib/errors'
+import { show } from '../../lib/options'
 
 /** Bytes on the wire that do not form a valid frame or message (too long, truncated, malformed). */
 export class FrameError extends SluiceError {
@@ -29,10 +30,88 @@ export class ConnectionClosedError extends SluiceError {
  */
 export class RSocketError extends SluiceError {
   readonly errorCode: number
-  constructor(errorCode: number, message: string, options?: { cause?: unknown }) {
-    super('ERR_SLUICE_RSOCKET', `RSocket error 0x${errorCode.toString(16).padStart(3, '0')} (${errorName(errorCode)}): ${message}`, options)
+  /** The ERROR frame's text, without the code prefix of `message`. */
+  readonly reason: string
+  constructor(errorCode: number, reason: string, options?: { cause?: unknown }) {
+    super('ERR_SLUICE_RSOCKET', `RSocket error 0x${errorCode.toString(16).padStart(3, '0')} (${errorName(errorCode)}): ${reason}`, options)
     this.errorCode = errorCode
+    this.reason = reason
   }
+}
+
+/** The text an ERROR frame carries for `error`: an `RSocketError`'s reason (its code travels in the frame), else the message. */
+export function wireMessage(error: unknown): string {
+  if (error instanceof RSocketError) return error.reason
+  return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * A stream's source emitted something that is not a `Uint8Array`: RSocket payloads are
+ * bytes. The stream fails on both sides (the peer receives ERROR[APPLICATION_ERROR] with
+ * this message). Encode values first: `encodeWith(json())`.
+ */
+export class PayloadTypeError extends SluiceError {
+  readonly route: string
+  /** What was emitted, described: `0 (a number)`. */
+  readonly received: string
+  constructor(where: string, route: string, value: unknown) {
+    const received = describeValue(value)
+    super('ERR_SLUICE_PAYLOAD_TYPE', `${where} ${JSON.stringify(route)}: the source emitted ${received}, not a Uint8Array; payloads are bytes (encode values with encodeWith(codec))`)
+    this.route = route
+    this.received = received
+  }
+}
+
+/** `connect()` could not open the TCP connection; `cause` is Node's error. */
+export class ConnectError extends SluiceError {
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, cause: unknown) {
+    super('ERR_SLUICE_CONNECT', `connect: cannot connect to ${hostPort(host, port)} (${reasonOf(cause)})`, { cause })
+    this.host = host
+    this.port = port
+  }
+}
+
+/** `serve()` could not listen on its address; `cause` is Node's error. */
+export class ListenError extends SluiceError {
+  readonly host: string
+  readonly port: number
+  constructor(host: string, port: number, cause: unknown) {
+    super('ERR_SLUICE_LISTEN', `serve: cannot listen on ${hostPort(host, port)} (${reasonOf(cause)})`, { cause })
+    this.host = host
+    this.port = port
+  }
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+const HINTS: Record<string, string> = {
+  ECONNREFUSED: 'nothing is listening there',
+  ENOTFOUND: 'the host name does not resolve',
+  EADDRINUSE: 'the port is already in use',
+  EADDRNOTAVAIL: 'the address is not on this machine',
+  EACCES: 'permission denied',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+}
+
+function reasonOf(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code
+  if (typeof code === 'string') return HINTS[code] === undefined ? code : `${code}: ${HINTS[code]}`
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value)
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name
+    return name === undefined || name === 'Object' || name === 'Array' ? show(value) : `${show(value)} (${name})`
+  }
+  return `${show(value)} (a ${typeof value})`
 }
 
 export const ErrorCode = {

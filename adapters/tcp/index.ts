@@ -13,7 +13,8 @@ export {
   type Encoder,
   type DecoderOption,
 } from './codecs'
-export { FrameError, WriteStallError, ConnectionClosedError, RSocketError, ErrorCode } from './errors'
+export { FrameError, WriteStallError, ConnectionClosedError, RSocketError, ErrorCode, PayloadTypeError, ConnectError, ListenError } from './errors'
+export type { AddressInput } from './address'
 export { serve, type ServeOptions, type RSocketServer } from './server'
 export { connect, type RSocketClient } from './client'
 export type { Responder } from './connection'

@@ -5,12 +5,17 @@ import type { Subscriber, Subscription } from '../../lib/protocol'
 import { EMPTY_SUBSCRIPTION } from '../../lib/subscription'
 import { TRUSTED } from '../../lib/trusted'
 import { PeerCredit } from './credit'
+import { PayloadTypeError } from './errors'
 
 export interface OutboundLink {
+  /** What the stream is, for errors: `rsocket stream`, `rsocket channel`, and its route. */
+  readonly what: string
+  readonly route: string
   /** True while the socket accepts writes (`write()` has not returned false since the last `'drain'`). */
   writable(): boolean
   next(data: Uint8Array): void
   complete(): void
+  /** The stream failed on this side: the peer receives ERROR[APPLICATION_ERROR]. */
   error(error: unknown): void
 }
 
@@ -21,6 +26,8 @@ export interface OutboundLink {
  * time, topping up at 75% of `batch`, and only while the socket is writable: the source
  * is never pulled further than the credit, nor far ahead of what the socket can flush,
  * however large the credit (at most `batch` elements are written past a full socket).
+ * An element that is not a `Uint8Array` cancels the source and fails the stream with a
+ * `PayloadTypeError` (nothing of it is written).
  */
 export class Outbound implements Subscriber<Uint8Array> {
   readonly [TRUSTED] = true as const
@@ -52,6 +59,11 @@ export class Outbound implements Subscriber<Uint8Array> {
     if (this.requested === 0) {
       this.cancel()
       this.link.error(new ProtocolError('1.1', 'the local source emitted more elements than requested'))
+      return
+    }
+    if (!(value instanceof Uint8Array)) {
+      this.cancel()
+      this.link.error(new PayloadTypeError(this.link.what, this.link.route, value))
       return
     }
     this.requested = produced(this.requested, 1)

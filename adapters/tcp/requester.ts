@@ -36,7 +36,7 @@ export function openRequest(streams: Streams, route: string, data: Uint8Array, i
     streams.add(s)
     writer.write(encodeRequest(type, s.id, n, Buffer.from(route, 'utf8'), data))
     if (input !== null) {
-      s.outbound = new Outbound(streams.link(s), streams.options.sendBatch)
+      s.outbound = new Outbound(streams.link(s, 'rsocket channel input', route), streams.options.sendBatch)
       input.subscribe(s.outbound)
     }
   }

@@ -2,7 +2,7 @@ import { Flow, type FlowInput } from '../../lib/flow'
 import { completeAtSubscribe, errorAtSubscribe } from '../../lib/subscription'
 import { FrameType, type RequestFrame } from './codec/frames'
 import { encodeError, encodeRequestN } from './codec/encode'
-import { ErrorCode, FrameError, RSocketError } from './errors'
+import { ErrorCode, FrameError, RSocketError, wireMessage } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'
 import { StreamState, type Streams } from './streams'
@@ -47,11 +47,12 @@ export function respond(streams: Streams, responder: Responder | null, f: Reques
     s.inboundState = 'done'
     s.terminalError = error
     const code = error instanceof RSocketError ? error.errorCode : ErrorCode.APPLICATION_ERROR
-    host.writer.write(encodeError(id, code, error instanceof Error ? error.message : String(error)))
+    host.writer.write(encodeError(id, code, wireMessage(error)))
+    host.streamFailed(error, route)
     return
   }
   if (!streams.live(s)) return
-  s.outbound = new Outbound(streams.link(s), options.sendBatch)
+  s.outbound = new Outbound(streams.link(s, channel ? 'rsocket channel' : 'rsocket stream', route), options.sendBatch)
   s.outbound.grant(f.requestN)
   let publisher: Flow<Uint8Array>
   try {

@@ -1,11 +1,21 @@
 import net from 'node:net'
 import { reportUnhandled } from '../../lib/hooks'
+import { parseAddress, type AddressInput } from './address'
 import { Connection, type Responder } from './connection'
+import { ListenError } from './errors'
 import { resolveOptions, type ConnectionOptions } from './options'
 
 export interface ServeOptions extends ConnectionOptions {
   /** Called with the error that closed a connection (protocol violation, timeout, reset); default: ignored. */
   onConnectionError?: (error: unknown) => void
+  /**
+   * Called with the error that ended a stream on the server's side, and its route: the
+   * handler threw (or no handler: `RSocketError` REJECTED), its source errored, or it emitted
+   * something that is not a `Uint8Array` (`PayloadTypeError`). The requester receives each as
+   * an ERROR frame. Default: a `PayloadTypeError` goes to the unhandled-error hook, the others
+   * only to the requester.
+   */
+  onStreamError?: (error: unknown, route: string) => void
 }
 
 export interface RSocketServer {
@@ -26,19 +36,24 @@ export interface RSocketServer {
  * Every stream's sending direction is pulled from the handler's Publisher only under the
  * requester's credit and while the socket is writable. Protocol violations close only the
  * offending connection, with an ERROR frame; the server keeps serving the others.
+ * `address` is `{ host, port }` or `'host:port'` (host default `127.0.0.1`, port 0 = any free
+ * one); an address it cannot listen on rejects with `ListenError`.
  *
  * @example
  * const server = await serve({ host: '127.0.0.1', port: 0 }, {
  *   stream: (route) => Flow.range(0, 10).pipe(map((i) => Buffer.from(`${route} ${i}`))),
  * })
  */
-export async function serve(address: { host?: string; port?: number }, responder: Responder, options: ServeOptions = {}): Promise<RSocketServer> {
+export async function serve(address: AddressInput, responder: Responder, options: ServeOptions = {}): Promise<RSocketServer> {
+  const { host, port: wanted } = parseAddress('serve', address)
   const resolved = resolveOptions('serve', options)
   const onConnectionError = options.onConnectionError
+  const onStreamError = options.onStreamError ?? null
+  if (onStreamError !== null && typeof onStreamError !== 'function') throw new TypeError(`serve: onStreamError must be a function, got ${typeof onStreamError}`)
   const live = new Set<Connection>()
   const server = net.createServer({ noDelay: true })
   server.on('connection', (socket) => {
-    const connection = new Connection(socket, 'server', responder, resolved)
+    const connection = new Connection(socket, 'server', responder, resolved, onStreamError)
     live.add(connection)
     void connection.closed.then((error) => {
       live.delete(connection)
@@ -52,9 +67,10 @@ export async function serve(address: { host?: string; port?: number }, responder
     })
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(address.port ?? 0, address.host ?? '127.0.0.1', () => {
-      server.off('error', reject)
+    const failed = (error: Error): void => reject(new ListenError(host, wanted, error))
+    server.once('error', failed)
+    server.listen(wanted, host, () => {
+      server.off('error', failed)
       resolve()
     })
   })

@@ -1,6 +1,6 @@
 import { CreditExceededError } from '../../lib/errors'
 import { encodeCancel, encodeError } from './codec/encode'
-import { ErrorCode, RSocketError } from './errors'
+import { ErrorCode, RSocketError, wireMessage } from './errors'
 import type { Inbound } from './inbound'
 import type { ResolvedOptions } from './options'
 import type { Outbound, OutboundLink } from './outbound'
@@ -32,6 +32,8 @@ export interface StreamsHost {
   fail(error: unknown, code: number): void
   /** The table became empty. */
   idle(): void
+  /** A stream this side answers failed on this side (handler threw, source errored, non-bytes payload). */
+  streamFailed(error: unknown, route: string): void
 }
 
 /**
@@ -140,10 +142,12 @@ export class Streams {
     this.maybeRemove(s)
   }
 
-  /** How a sending direction reaches the wire. */
-  link(s: StreamState): OutboundLink {
+  /** How a sending direction reaches the wire; `what` and `route` name the stream in errors. */
+  link(s: StreamState, what: string, route: string): OutboundLink {
     const writer = this.host.writer
     return {
+      what,
+      route,
       writable: () => writer.writable,
       next: (data) => writer.writePayload(s.id, data, false),
       complete: () => {
@@ -154,10 +158,11 @@ export class Streams {
       },
       error: (error) => {
         if (!this.live(s)) return
-        writer.write(encodeError(s.id, ErrorCode.APPLICATION_ERROR, error instanceof Error ? error.message : String(error)))
+        writer.write(encodeError(s.id, ErrorCode.APPLICATION_ERROR, wireMessage(error)))
         this.table.delete(s.id)
         s.outboundDone = true
         this.endInbound(s, error)
+        if (s.role === 'responder') this.host.streamFailed(error, route)
         this.afterRemove()
       },
     }

@@ -3,7 +3,9 @@ import type { ThroughputReport } from '../throughput/index'
 
 /**
  * The report's charts as Vega-Lite specs (plain JSON; `render.ts` compiles them to SVG).
- * One latency chart and one time-series chart per scenario, two throughput charts.
+ * One latency chart and one time-series chart per scenario, two throughput charts. Every
+ * mark has a `description` — `render.ts` turns it into the SVG `<title>` a browser shows as a
+ * tooltip.
  */
 
 export interface Chart {
@@ -15,8 +17,13 @@ export interface Chart {
 }
 
 const WIDTH = 640
-const DEMAND = 'demand outstanding at the producer (unbounded shown as 1,000)'
+const DEMAND = 'demand outstanding (unbounded shown as 1,000)'
 const METRICS = ['in the strategy (buffered)', 'at the producer (backlog)', 'dropped (cumulative)', DEMAND]
+/** Small multiples: panels per row, and one panel's size. */
+const PANEL_COLUMNS = 5
+const PANEL = { width: 170, height: 90 }
+/** Points (with a tooltip each) on every n-th sample, so a panel keeps a readable number. */
+const POINT_EVERY = 10
 
 export function simulationCharts(sim: SimulationReport): Chart[] {
   return sim.scenarios.flatMap((s) => {
@@ -26,12 +33,24 @@ export function simulationCharts(sim: SimulationReport): Chart[] {
         .map((q) => ({ strategy: r.strategy, percentile: q, ms: Math.max(0.01, r.latency[q] as number) })),
     )
     const series = s.runs.flatMap((r) =>
-      r.samples.flatMap((x) => [
-        { strategy: r.strategy, t: x.t / 1000, metric: 'in the strategy (buffered)', value: x.buffered },
-        { strategy: r.strategy, t: x.t / 1000, metric: 'at the producer (backlog)', value: x.backlog },
-        { strategy: r.strategy, t: x.t / 1000, metric: 'dropped (cumulative)', value: x.dropped },
-        { strategy: r.strategy, t: x.t / 1000, metric: DEMAND, value: x.outstanding < 0 || x.outstanding > 1000 ? 1000 : x.outstanding },
-      ]),
+      r.samples.flatMap((x, i) =>
+        (
+          [
+            ['in the strategy (buffered)', x.buffered],
+            ['at the producer (backlog)', x.backlog],
+            ['dropped (cumulative)', x.dropped],
+            [DEMAND, x.outstanding < 0 || x.outstanding > 1000 ? 1000 : x.outstanding],
+          ] as const
+        ).map(([metric, value]) => ({
+          strategy: r.strategy,
+          t: x.t / 1000,
+          metric,
+          value,
+          point: i % POINT_EVERY === 0,
+          line: `${r.strategy}: ${metric}`,
+          tip: `${r.strategy}, t = ${(x.t / 1000).toFixed(2)} s: ${metric} ${value}`,
+        })),
+      ),
     )
     return [
       {
@@ -50,28 +69,36 @@ export function simulationCharts(sim: SimulationReport): Chart[] {
             color: { field: 'percentile', type: 'nominal', sort: ['p50', 'p95', 'p99', 'max'], scale: { scheme: 'viridis' } },
             shape: { field: 'percentile', type: 'nominal', sort: ['p50', 'p95', 'p99', 'max'] },
             tooltip: [{ field: 'strategy' }, { field: 'percentile' }, { field: 'ms', format: '.2f' }],
+            description: { field: 'tip' },
           },
+          transform: [{ calculate: "datum.strategy + ': ' + datum.percentile + ' latency ' + format(datum.ms, '.2f') + ' ms'", as: 'tip' }],
         },
       },
       {
         id: `occupancy-${slug(s.name)}`,
-        title: `${s.name}: buffers, backlog, drops and demand over time`,
-        caption: 'Elements held inside the strategy, waiting at the producer for demand, dropped so far, and the demand the strategy has granted the producer and not yet used.',
+        title: `${s.name}: buffers, backlog, drops and demand over time, one panel per strategy`,
+        caption:
+          'Small multiples with shared axes (symlog scale, so 0 and thousands fit): elements held inside the strategy, waiting at the producer for demand, dropped so far, and the demand the strategy granted the producer and has not used yet. Hover a line or a point for its value.',
         spec: {
           $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
           data: { values: series },
-          facet: { row: { field: 'metric', type: 'nominal', title: null, sort: METRICS, header: { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start', labelOrient: 'top', labelFontWeight: 'bold' } } },
+          facet: { field: 'strategy', type: 'nominal', sort: s.runs.map((r) => r.strategy), title: null, header: { labelFontWeight: 'bold', labelFontSize: 9, labelLimit: 0 } },
+          columns: PANEL_COLUMNS,
+          spacing: { column: 16, row: 14 },
           spec: {
-            width: WIDTH,
-            height: 110,
-            mark: { type: 'line', strokeWidth: 1.4, interpolate: 'step-after' },
+            width: PANEL.width,
+            height: PANEL.height,
             encoding: {
               x: { field: 't', type: 'quantitative', title: 'virtual time (s)' },
-              y: { field: 'value', type: 'quantitative', title: 'elements', axis: { format: '~s' } },
-              color: { field: 'strategy', type: 'nominal', sort: null, scale: { scheme: 'tableau20' }, legend: { labelLimit: 320 } },
+              y: { field: 'value', type: 'quantitative', title: 'elements', scale: { type: 'symlog' }, axis: { format: ',d', values: [0, 10, 100, 1000, 10000, 100000] } },
+              color: { field: 'metric', type: 'nominal', sort: METRICS, title: null, scale: { domain: METRICS, range: ['#1f77b4', '#ff7f0e', '#d62728', '#2ca02c'] }, legend: { orient: 'top', labelLimit: 480, columns: 2 } },
             },
+            layer: [
+              { mark: { type: 'line', strokeWidth: 1.4, interpolate: 'step-after' }, encoding: { description: { field: 'line' } } },
+              { transform: [{ filter: 'datum.point' }], mark: { type: 'point', filled: true, size: 12 }, encoding: { description: { field: 'tip' } } },
+            ],
           },
-          resolve: { scale: { y: 'independent' } },
+          resolve: { scale: { x: 'shared', y: 'shared' } },
         },
       },
     ]

@@ -1,4 +1,5 @@
-import { reasons, shortOutcome, targetLines } from '../format'
+import { plural } from '../../lib/errors'
+import { goalLines, reasons, shortOutcome } from '../format'
 import type { RunResult, SimulationReport } from '../sim/index'
 import { fmt } from '../table'
 import type { ThroughputReport } from '../throughput/index'
@@ -10,7 +11,7 @@ const n = (v: number | null): string => (v === null ? '–' : fmt(v))
 export function simulationMarkdown(sim: SimulationReport): string {
   const out: string[] = []
   for (const s of sim.scenarios) {
-    out.push(`### ${s.name}`, '', `${s.description} Seed ${sim.seed}; ${s.runs[0]?.produced ?? 0} elements produced.`, '')
+    out.push(`### ${s.name}`, '', `${s.description} Seed ${sim.seed}; ${plural(s.runs[0]?.produced ?? 0, 'element')} produced.`, '')
     out.push('| strategy | delivered | dropped (reasons) | held at end | peak / mean buffered | peak backlog | p50 / p95 / p99 / max latency (ms) | drain (ms) | outcome |')
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|')
     for (const r of s.runs) out.push(row(r))
@@ -39,8 +40,8 @@ export function throughputMarkdown(tp: ThroughputReport): string {
       const iqr = `${r.nsPerElement.p25.toFixed(2)}–${r.nsPerElement.p75.toFixed(2)}`
       out.push(`| ${r.label}${r.note !== null && r.library !== 'loop' ? ` (${r.note})` : ''} | ${r.nsPerElement.p50.toFixed(2)} | ${iqr} | ${r.madPct === null ? '–' : `±${r.madPct.toFixed(0)}%`} | ${r.ratio === null ? '–' : `${fmt(r.ratio)}×`} | ${typeof r.minRatio !== 'number' ? '–' : `${fmt(r.minRatio)}×`} | ${(r.ratios ?? []).map((x) => fmt(x)).join(' / ')} |`)
     }
-    const targets = targetLines(tp)
-    if (targets.length > 0) out.push('', 'Issue 2 targets:', '', ...targets.map((t) => `- ${t.trim()}`))
+    const goals = goalLines(tp)
+    if (goals.length > 0) out.push('', 'Cost vs goal (× the plain loop, lower is better; the noise band is the spread of the rounds):', '', ...goals.map((t) => `- ${t.trim()}`))
     out.push('')
   }
   const libs = [...new Set(tp.rows.map((r) => r.library))].filter((l) => l !== 'loop')

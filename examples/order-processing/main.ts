@@ -67,7 +67,7 @@ if (require.main === module) {
   run({ count }).then(
     (r) => {
       console.log(r.metrics)
-      console.log(`published ${r.published} (confirmed ${r.confirmed}), processed ${r.processed} orders once each, skipped ${r.duplicatesSkipped} duplicates, parked ${r.parked} poison message(s)`)
+      console.log(`published ${r.published} (confirmed ${r.confirmed}), processed ${r.processed} orders once each, skipped ${r.duplicatesSkipped} duplicates, parked ${r.parked} poison message${r.parked === 1 ? '' : 's'}`)
     },
     (e: unknown) => {
       console.error(e)

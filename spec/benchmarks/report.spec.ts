@@ -59,10 +59,16 @@ function throughputFixture(): ThroughputReport {
   }
 }
 
+function figureOf(dom: string, id: string): string {
+  const at = dom.indexOf(`<figure class="chart" id="${id}">`)
+  return at < 0 ? '' : dom.slice(at, dom.indexOf('</figure>', at))
+}
+
 describe('benchmark report (--report)', () => {
   let dir = ''
   let reportDir = ''
   let charts: string[] = []
+  let strategies: string[] = []
 
   beforeAll(() => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`)
@@ -73,7 +79,7 @@ describe('benchmark report (--report)', () => {
       command: 'report.spec fixture',
       date: '2026-01-01T00:00:00.000Z',
       node: process.version,
-      simulation: simulate(scenarios, defaultStrategyIds().slice(0, 4), 1),
+      simulation: simulate(scenarios, (strategies = defaultStrategyIds().slice(0, 7)), 1),
       throughput: throughputFixture(),
       plugins: [],
     }
@@ -96,7 +102,7 @@ describe('benchmark report (--report)', () => {
     expect(summary).toContain('filter → map → reduce (fixture)')
   })
 
-  ;(haveChromium ? it : it.skip)('loads in headless Chromium and shows every chart as an <svg>', () => {
+  ;(haveChromium ? it : it.skip)('loads in headless Chromium: every chart an <svg> with <title> tooltips, the time series as small multiples per strategy', () => {
     const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'))
     try {
       const run = spawnSync(
@@ -126,7 +132,22 @@ describe('benchmark report (--report)', () => {
         const figure = dom.slice(at, end)
         expect({ id, svg: /<svg[^>]*>[\s\S]*<\/svg>/.test(figure) }).toEqual({ id, svg: true })
         expect({ id, marks: (figure.match(/<path|<line|<rect|<circle/g) ?? []).length > 3 }).toEqual({ id, marks: true })
+        expect({ id, tooltips: (figure.match(/<title>[^<]+<\/title>/g) ?? []).length > 3 }).toEqual({ id, tooltips: true })
       }
+      const occupancy = figureOf(dom, 'occupancy-burst')
+      // small multiples: one panel per strategy, titled with its name, one y axis per row of 5 panels (shared axes)
+      expect((occupancy.match(/role-scope child_layer_0_pathgroup/g) ?? []).length).toBe(strategies.length)
+      for (const s of strategies) expect({ s, panel: occupancy.includes(`>${s}</text>`) }).toEqual({ s, panel: true })
+      expect((occupancy.match(/>elements<\/text>/g) ?? []).length).toBe(Math.ceil(strategies.length / 5))
+      expect((occupancy.match(/>virtual time \(s\)<\/text>/g) ?? []).length).toBe(Math.min(5, strategies.length))
+      // tooltips: every line names its strategy and metric; points give the time and the value
+      for (const s of strategies) {
+        for (const metric of ['in the strategy (buffered)', 'at the producer (backlog)', 'dropped (cumulative)']) {
+          expect({ s, metric, line: occupancy.includes(`<title>${s}: ${metric}</title>`) }).toEqual({ s, metric, line: true })
+        }
+        expect({ s, point: new RegExp(`<title>${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, t = [\\d.]+ s: dropped \\(cumulative\\) \\d+</title>`).test(occupancy) }).toEqual({ s, point: true })
+      }
+      expect(figureOf(dom, 'latency-burst')).toMatch(/<title>unbounded: p99 latency [\d.]+ ms<\/title>/)
     } finally {
       rmSync(profile, { recursive: true, force: true })
     }
