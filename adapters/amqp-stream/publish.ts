@@ -26,7 +26,7 @@ export interface StreamPublishReport {
   confirmed: number
   /** Rejected with PublishError. */
   errored: number
-  /** The last publishing id used (−1: none); ids continue from the broker's stored sequence for `publisherRef`. */
+  /** The last publishing id used in this run (−1: none). */
   lastPublishingId: number
 }
 
@@ -38,10 +38,11 @@ export interface StreamPublishReport {
  * message was confirmed; it rejects with the upstream error (after confirms), a
  * `StreamPublishError` (first PublishError; the upstream is cancelled), or a connection error.
  *
- * **Deduplication**: with `publisherRef`, ids continue after the broker's last stored id
- * for that reference (QueryPublisherSequence), or come from the element
- * (`{ body, publishingId }`, strictly increasing); a restarted producer that re-sends with
- * the same ids writes nothing twice — the broker confirms and drops them.
+ * **Deduplication**: the broker drops (and confirms) a message whose id is ≤ the last one
+ * stored for its `publisherRef`. Ids come from the element (`{ body, publishingId }`,
+ * strictly increasing: a restarted producer that re-sends with the same ids writes nothing
+ * twice), or are automatic: after the broker's last id for the reference
+ * (QueryPublisherSequence), so a restarted producer continues rather than being dropped.
  */
 export function streamPublish(env: StreamEnvironment, options: StreamPublishOptions): StreamPublishSink {
   const api = 'streamPublish'
@@ -60,6 +61,7 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private upstream: Subscription | null = null
   private connection: StreamConnection | null = null
   private publisherId = -1
+  /** First automatic id: after the broker's stored sequence for `publisherRef`, else 0. */
   private nextId = 0
   private readonly pending: { id: bigint; body: Uint8Array }[] = []
   private flushScheduled = false
@@ -95,12 +97,11 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     if (typeof value === 'object' && !(value instanceof Uint8Array)) {
       body = value.body
       id = value.publishingId
-      if (!Number.isSafeInteger(id) || id < this.nextId) return this.abort(new RangeError(`streamPublish: publishingId must be an integer ≥ ${this.nextId} (strictly increasing), got ${id}`))
+      if (!Number.isSafeInteger(id) || id <= this.report.lastPublishingId) return this.abort(new RangeError(`streamPublish: publishingId must be an integer > ${this.report.lastPublishingId} (strictly increasing), got ${id}`))
     } else {
       body = value
-      id = this.nextId
+      id = Math.max(this.nextId, this.report.lastPublishingId + 1)
     }
-    this.nextId = id + 1
     this.report.lastPublishingId = id
     this.pending.push({ id: BigInt(id), body: encodeBody(typeof body === 'string' ? Buffer.from(body) : body) })
     if (this.pending.length >= this.batch) this.flush()

@@ -106,6 +106,30 @@ describeStreams('amqp-stream source', () => {
     p.sub?.cancel()
   }, 60_000)
 
+  it('1,000,000 messages under a stalled consumer: the broker stops at the credit, the heap stays flat', async () => {
+    const s = await stream('million')
+    const started = Date.now()
+    await fill(env, s, 1_000_000, (i) => `m${i}`)
+    const publishMs = Date.now() - started
+    global.gc?.()
+    const heapBefore = process.memoryUsage().heapUsed
+    const stats = new StreamSourceStats()
+    const p = manual()
+    streamSource(env, { stream: s, offset: 'first', stats }).subscribe(p.subscriber)
+    await until(() => p.sub !== null, 'subscription')
+    p.sub?.request(100)
+    await until(() => p.got.length === 100, '100 messages')
+    await sleep(2000)
+    global.gc?.()
+    const grown = process.memoryUsage().heapUsed - heapBefore
+    console.log(`stalled consumer over 1,000,000 messages (published in ${publishMs} ms): credits ${stats.credits}, chunks ${stats.chunks}, records ${stats.records}, largest chunk ${stats.maxChunkRecords}, max buffered ${stats.maxBuffered}, heap +${(grown / 1048576).toFixed(1)} MiB`)
+    expect(stats.chunks).toBeLessThanOrEqual(stats.credits)
+    expect(stats.records).toBeLessThanOrEqual(100 + 2 * stats.maxChunkRecords)
+    expect(stats.maxBuffered).toBeLessThanOrEqual(2 * stats.maxChunkRecords)
+    expect(grown).toBeLessThan(32 * 1024 * 1024) // 1,000,000 buffered messages would take far more
+    p.sub?.cancel()
+  }, 180_000)
+
   it('deleting the stream under a consumer fails it with StreamDeletedError', async () => {
     const s = await stream('deleted')
     await fill(env, s, 5)
