@@ -48,10 +48,8 @@ export function streamPublish(env: StreamEnvironment, options: StreamPublishOpti
   const api = 'streamPublish'
   object(api, 'options', options)
   if (typeof options.stream !== 'string' || options.stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(options.stream)}`)
-  if (options.publisherRef !== undefined && (typeof options.publisherRef !== 'string' || options.publisherRef === '' || options.publisherRef.length > 256)) {
-    throw new TypeError(`${api}: publisherRef must be a string of 1 to 256 characters, got ${String(options.publisherRef)}`)
-  }
-  return new StreamPublishSink(env, options.stream, options.publisherRef ?? null, optional(options.window, 1000, (v) => positiveInt(api, 'window', v)), optional(options.batch, 100, (v) => positiveInt(api, 'batch', v)))
+  const stream = options.stream
+  return StreamPublishSink.create(env, api, options, () => Promise.resolve([stream]), null)
 }
 
 export class StreamPublishSink implements Subscriber<StreamOutgoing> {
@@ -60,10 +58,11 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private reject!: (e: unknown) => void
   private upstream: Subscription | null = null
   private connection: StreamConnection | null = null
-  private publisherId = -1
+  /** One publisher id per target stream (a super stream has one per partition). */
+  private publisherIds: number[] = []
   /** First automatic id: after the broker's stored sequence for `publisherRef`, else 0. */
   private nextId = 0
-  private readonly pending: { id: bigint; body: Uint8Array }[] = []
+  private readonly pending: { id: bigint; body: Uint8Array; target: number }[] = []
   private flushScheduled = false
   private ending: { error: unknown } | null = null
   private finished = false
@@ -72,7 +71,10 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
 
   constructor(
     private readonly env: StreamEnvironment,
-    private readonly stream: string,
+    /** The streams to publish to: one, or a super stream's partitions (resolved on the connection). */
+    private readonly targets: (connection: StreamConnection) => Promise<string[]>,
+    /** Which target an element goes to (index into the targets); null: always the first. */
+    private readonly route: ((value: StreamOutgoing, partitions: number) => number) | null,
     private readonly publisherRef: string | null,
     private readonly window: number,
     private readonly batch: number,
@@ -82,6 +84,21 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
       this.reject = reject
     })
     this.done.catch(() => undefined)
+  }
+
+  /** @internal validates the shared options; `streamPublish` and `superStreamPublish` call it. */
+  static create(
+    env: StreamEnvironment,
+    api: string,
+    options: Omit<StreamPublishOptions, 'stream'>,
+    targets: (connection: StreamConnection) => Promise<string[]>,
+    route: ((value: StreamOutgoing, partitions: number) => number) | null,
+  ): StreamPublishSink {
+    if (options.publisherRef !== undefined && (typeof options.publisherRef !== 'string' || options.publisherRef === '' || options.publisherRef.length > 256)) {
+      throw new TypeError(`${api}: publisherRef must be a string of 1 to 256 characters, got ${String(options.publisherRef)}`)
+    }
+    const window = optional(options.window, 1000, (v) => positiveInt(api, 'window', v))
+    return new StreamPublishSink(env, targets, route, options.publisherRef ?? null, window, optional(options.batch, 100, (v) => positiveInt(api, 'batch', v)))
   }
 
   onSubscribe(subscription: Subscription): void {
@@ -103,7 +120,15 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
       id = Math.max(this.nextId, this.report.lastPublishingId + 1)
     }
     this.report.lastPublishingId = id
-    this.pending.push({ id: BigInt(id), body: encodeBody(typeof body === 'string' ? Buffer.from(body) : body) })
+    let target = 0
+    if (this.route !== null) {
+      try {
+        target = this.route(value, this.publisherIds.length)
+      } catch (error) {
+        return this.abort(error)
+      }
+    }
+    this.pending.push({ id: BigInt(id), body: encodeBody(typeof body === 'string' ? Buffer.from(body) : body), target })
     if (this.pending.length >= this.batch) this.flush()
     else if (!this.flushScheduled) {
       this.flushScheduled = true
@@ -121,22 +146,27 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
 
   private async open(): Promise<void> {
     const connection = (this.connection = await this.env.connect('publisher'))
-    this.publisherId = connection.register('publisher', {
-      confirm: (ids) => this.confirmed(ids.length),
-      publishError: (errors) => {
+    const handlers = {
+      confirm: (ids: bigint[]) => this.confirmed(ids.length),
+      publishError: (errors: { id: bigint; code: number }[]) => {
         this.report.errored += errors.length
         this.confirmed(0, errors.length)
         const first = errors[0]
         if (first !== undefined) this.abort(new StreamPublishError(first.id, first.code))
       },
-      closed: (error) => this.abort(error),
-    })
-    await connection.request('DeclarePublisher', (c) => encode.declarePublisher(c, this.publisherId, this.publisherRef, this.stream))
-    if (this.publisherRef !== null) {
-      const { code, rest } = await connection.requestCode('QueryPublisherSequence', (c) => encode.queryPublisherSequence(c, this.publisherRef as string, this.stream))
-      if (code !== 0x01) throw new StreamResponseError('QueryPublisherSequence', code)
-      const seq = Number(rest.u64('sequence'))
-      this.nextId = seq === 0 ? 0 : seq + 1
+      closed: (error: Error) => this.abort(error),
+    }
+    const streams = await this.targets(connection)
+    for (const stream of streams) {
+      const publisherId = connection.register('publisher', handlers)
+      this.publisherIds.push(publisherId)
+      await connection.request('DeclarePublisher', (c) => encode.declarePublisher(c, publisherId, this.publisherRef, stream))
+      if (this.publisherRef !== null) {
+        const { code, rest } = await connection.requestCode('QueryPublisherSequence', (c) => encode.queryPublisherSequence(c, this.publisherRef as string, stream))
+        if (code !== 0x01) throw new StreamResponseError('QueryPublisherSequence', code)
+        const seq = Number(rest.u64('sequence'))
+        if (seq > 0) this.nextId = Math.max(this.nextId, seq + 1)
+      }
     }
     if (this.ending !== null) return this.settle()
     this.upstream?.request(this.window)
@@ -147,7 +177,15 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     const connection = this.connection
     if (this.pending.length === 0 || connection === null || this.finished) return
     const messages = this.pending.splice(0, this.pending.length)
-    for (let i = 0; i < messages.length; i += this.batch) connection.send(encode.publish(this.publisherId, messages.slice(i, i + this.batch)))
+    if (this.publisherIds.length === 1) {
+      const id = this.publisherIds[0] as number
+      for (let i = 0; i < messages.length; i += this.batch) connection.send(encode.publish(id, messages.slice(i, i + this.batch)))
+    } else {
+      this.publisherIds.forEach((id, target) => {
+        const mine = messages.filter((m) => m.target === target)
+        for (let i = 0; i < mine.length; i += this.batch) connection.send(encode.publish(id, mine.slice(i, i + this.batch)))
+      })
+    }
     this.report.published += messages.length
   }
 
@@ -185,10 +223,10 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private async release(): Promise<void> {
     const connection = this.connection
     if (connection === null) return
-    if (connection.error === null && this.publisherId >= 0) {
-      await connection.request('DeletePublisher', (c) => encode.deletePublisher(c, this.publisherId)).catch(() => undefined)
+    for (const id of this.publisherIds) {
+      if (connection.error === null) await connection.request('DeletePublisher', (c) => encode.deletePublisher(c, id)).catch(() => undefined)
+      connection.unregister('publisher', id)
     }
-    connection.unregister('publisher', this.publisherId)
     await this.env.release(connection)
   }
 

@@ -223,7 +223,10 @@ class StreamSubscription implements Subscription {
       this.config.stats.emitted++
       tracker?.emitted(m.offset)
       this.subscriber.onNext(m)
-      if (this.config.onEmit) tracker?.processed(m.offset)
+      if (this.config.onEmit && tracker !== null) {
+        tracker.processed(m.offset)
+        if ((this.state as State).kind === 'done') tracker.flush() // cancelled from inside onNext: this one was still processed
+      }
     }
     if (this.head === this.buffer.length) {
       this.buffer.length = 0

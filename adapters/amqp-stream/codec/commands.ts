@@ -25,6 +25,8 @@ export const Key = {
   Open: 0x15,
   Close: 0x16,
   Heartbeat: 0x17,
+  Route: 0x18,
+  Partitions: 0x19,
 } as const
 
 export const RESPONSE = 0x8000
@@ -53,6 +55,8 @@ export function parseFrame(frame: Buffer): InboundFrame {
   const version = r.u16('version')
   if (key === (Key.Credit | RESPONSE)) return { kind: 'credit-error', code: r.u16('response code'), subscriptionId: r.u8('subscription id') }
   if (key === (Key.Metadata | RESPONSE)) return { kind: 'response', key: Key.Metadata, correlationId: r.u32('correlation id'), code: OK, rest: r }
+  // RabbitMQ 3.10.8 answers Route and Partitions with the request key (0x0018/0x0019), without the response bit
+  if (key === Key.Route || key === Key.Partitions) return { kind: 'response', key, correlationId: r.u32('correlation id'), code: r.u16('response code'), rest: r }
   if ((key & RESPONSE) !== 0) return { kind: 'response', key: key & 0x7fff, correlationId: r.u32('correlation id'), code: r.u16('response code'), rest: r }
   switch (key) {
     case Key.Tune:
@@ -155,6 +159,7 @@ export const encode = {
     request(Key.DeclarePublisher, c).u8(publisherId).string(reference ?? '').string(stream).frame(),
   deletePublisher: (c: number, publisherId: number): Buffer => request(Key.DeletePublisher, c).u8(publisherId).frame(),
   queryPublisherSequence: (c: number, reference: string, stream: string): Buffer => request(Key.QueryPublisherSequence, c).string(reference).string(stream).frame(),
+  partitions: (c: number, superStream: string): Buffer => request(Key.Partitions, c).string(superStream).frame(),
   publish: (publisherId: number, messages: readonly { id: bigint; body: Uint8Array }[]): Buffer => {
     const w = new Writer().u16(Key.Publish).u16(1).u8(publisherId).i32(messages.length)
     for (const m of messages) w.u64(m.id).bytes(m.body)
