@@ -31,7 +31,7 @@ export interface StreamEnvironmentOptions {
  */
 export class StreamEnvironment {
   private readonly open = new Set<StreamConnection>()
-  private closed = false
+  private isClosed = false
   private counter = 0
 
   private constructor(
@@ -47,6 +47,11 @@ export class StreamEnvironment {
     return new StreamEnvironment(settings, await StreamConnection.open({ ...settings, name: `${settings.name}:management` }))
   }
 
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.isClosed
+  }
+
   /** The broker version from the handshake (`3.10.8` here). */
   get serverVersion(): string {
     return this.connection.serverProperties.version ?? 'unknown'
@@ -54,9 +59,9 @@ export class StreamEnvironment {
 
   /** Opens another connection with the same settings, closed with the environment. */
   async connect(role: string): Promise<StreamConnection> {
-    if (this.closed) throw new Error('amqp-stream: the environment is closed')
+    if (this.isClosed) throw new Error('amqp-stream: the environment is closed')
     const c = await StreamConnection.open({ ...this.settings, name: `${this.settings.name}:${role}:${++this.counter}` })
-    if (this.closed) {
+    if (this.isClosed) {
       await c.close()
       throw new Error('amqp-stream: the environment is closed')
     }
@@ -72,7 +77,7 @@ export class StreamEnvironment {
 
   /** Closes every connection (sources and publishers on them fail with `StreamConnectionClosedError`). */
   async close(): Promise<void> {
-    this.closed = true
+    this.isClosed = true
     await Promise.all([...this.open].map((c) => c.close()))
     this.open.clear()
   }

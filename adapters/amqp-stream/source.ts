@@ -10,7 +10,8 @@ import { parseChunk } from './codec/chunk'
 import { encode, type OffsetSpec } from './codec/commands'
 import type { StreamConnection } from './connection'
 import type { StreamEnvironment } from './environment'
-import { StreamDeletedError } from './errors'
+import { StreamConnectionClosedError, StreamDeletedError, StreamResponseError } from './errors'
+import { backoffDelay, backoffPolicy, type Backoff, type ReconnectOptions } from '../amqp/backoff'
 import { ChunkCredit, MAX_CREDIT } from './credit'
 import { StreamMessage } from './message'
 import { OffsetTracker } from './offsets'
@@ -33,6 +34,13 @@ export interface StreamSourceOptions {
   commitIntervalMs?: number
   /** Chunk credits outstanding at most (1–65535). Default 2. */
   credits?: number
+  /**
+   * After a lost connection (socket closed, broker restarted, heartbeat timeout): reconnect
+   * with capped exponential backoff and re-subscribe right after the last emitted message —
+   * nothing emitted twice, nothing skipped. `false`: fail with `StreamConnectionClosedError`.
+   * Default: `{ initialDelayMs: 100, maxDelayMs: 10000, factor: 2, jitter: 0.5, maxAttempts: Infinity }`.
+   */
+  reconnect?: ReconnectOptions | false
   stats?: StreamSourceStats
   scheduler?: Scheduler
 }
@@ -48,6 +56,7 @@ interface Config {
   credits: number
   stats: StreamSourceStats
   scheduler: Scheduler
+  reconnect: Backoff | null
 }
 
 /**
@@ -70,8 +79,9 @@ interface Config {
  * discarded (the stream keeps them; a named consumer resumes at its stored offset). With
  * `name`, offsets are stored after processing (see `OffsetTracker`): at-least-once.
  * **Errors**: the stream deleted → `StreamDeletedError`; the connection lost →
- * `StreamConnectionClosedError` (no reconnection in this version: re-subscribe; a named
- * consumer resumes); Subscribe refused → `StreamResponseError` (0x02: no such stream).
+ * reconnection with backoff, re-subscribing after the last emitted message (`reconnect`;
+ * when exhausted or disabled: `StreamConnectionClosedError`); Subscribe refused →
+ * `StreamResponseError` (0x02: no such stream).
  */
 export function streamSource(env: StreamEnvironment, options: StreamSourceOptions): Flow<StreamMessage> {
   const config = resolve(options)
@@ -109,6 +119,7 @@ function resolve(options: StreamSourceOptions): Config {
     credits,
     stats: options.stats ?? new StreamSourceStats(),
     scheduler: schedulerOption(api, options.scheduler),
+    reconnect: options.reconnect === false ? null : backoffPolicy(api, options.reconnect),
   }
 }
 
@@ -119,7 +130,14 @@ class StreamSubscription implements Subscription {
   private readonly buffer: StreamMessage[] = []
   private head = 0
   private state: State = { kind: 'connecting' }
-  private readonly credit: ChunkCredit
+  private credit: ChunkCredit
+  /** The offset of the last emitted message (−1: none): a re-subscription starts after it. */
+  private lastEmitted = -1
+  private attempt = 0
+  /** Incremented per connection attempt; failures of an older attempt are ignored. */
+  private generation = 0
+  /** The connection of the current (or last) subscription, for StoreOffset. */
+  private connection: StreamConnection | null = null
   private readonly loop = new DrainLoop(() => this.drainOnce())
   private tracker: OffsetTracker | null = null
   private startAt: number
@@ -136,7 +154,33 @@ class StreamSubscription implements Subscription {
 
   start(): void {
     this.subscriber.onSubscribe(this)
-    this.subscribe().catch((error: unknown) => this.fail(error))
+    this.connect()
+  }
+
+  private connect(): void {
+    const generation = ++this.generation
+    this.subscribe(generation).catch((error: unknown) => this.lost(error, generation))
+  }
+
+  /** The connection of one attempt failed: reconnect (after a backoff) or fail the flow. */
+  private lost(error: unknown, generation: number): void {
+    const state = this.state
+    if (state.kind === 'done' || generation !== this.generation) return
+    const policy = this.config.reconnect
+    // a lost connection or a refused connect (ECONNREFUSED while the broker restarts) is retried; a broker answer is not
+    const systemError = typeof (error as { code?: unknown } | null)?.code === 'string' && /^E[A-Z]+$/.test((error as { code: string }).code)
+    // 0x06 "stream not available": the stream's leader is still starting (seen right after a broker restart)
+    const unavailable = error instanceof StreamResponseError && error.responseCode === 0x06
+    const retryable = (error instanceof StreamConnectionClosedError || systemError || unavailable) && !this.env.closed
+    if (policy === null || !retryable || ++this.attempt > policy.maxAttempts) return this.fail(error)
+    this.generation++
+    this.state = { kind: 'connecting' }
+    this.release(state)
+    this.credit = new ChunkCredit(this.config.credits)
+    this.config.stats.reconnects++
+    this.config.scheduler.schedule(() => {
+      if (this.state.kind !== 'done') this.connect()
+    }, backoffDelay(policy, this.attempt))
   }
 
   request(n: number): void {
@@ -157,26 +201,31 @@ class StreamSubscription implements Subscription {
     this.release(state)
   }
 
-  private async subscribe(): Promise<void> {
+  private async subscribe(generation: number): Promise<void> {
     const { stream, name, stats } = this.config
     const connection = await this.env.connect('consumer')
-    if (this.state.kind === 'done') return void (await this.env.release(connection))
+    if (this.state.kind === 'done' || generation !== this.generation) return void (await this.env.release(connection))
     let start = this.config.start
-    if (name !== null) {
+    if (this.lastEmitted >= 0) {
+      start = { type: 'offset', offset: BigInt(this.lastEmitted + 1) }
+      this.startAt = this.lastEmitted + 1
+    } else if (name !== null) {
       const stored = await queryOffset(connection, name, stream)
       if (stored !== null) {
         start = { type: 'offset', offset: BigInt(stored + 1) }
         this.startAt = stored + 1
       }
+    }
+    if (name !== null && this.tracker === null) {
       this.tracker = new OffsetTracker(this.config.every, this.config.intervalMs, this.config.scheduler, (offset) => {
         stats.stores++
         stats.lastStored = offset
-        connection.send(encode.storeOffset(name, stream, BigInt(offset)))
+        this.connection?.send(encode.storeOffset(name, stream, BigInt(offset))) // a dead connection ignores it
       })
     }
     const id = connection.register('subscription', {
       deliver: (chunk) => this.deliver(chunk),
-      closed: (error) => this.fail(error),
+      closed: (error) => this.lost(error, generation),
     })
     this.stopListening = connection.onStreamUpdate(stream, () => this.fail(new StreamDeletedError(stream)))
     if ((this.state as State).kind === 'done') {
@@ -186,8 +235,10 @@ class StreamSubscription implements Subscription {
     const initial = this.credit.grant(this.requested, 0)
     stats.credits += initial
     this.state = { kind: 'subscribed', connection, id }
+    this.connection = connection
     const props: Record<string, string> = name !== null ? { name } : {}
     await connection.request('Subscribe', (c) => encode.subscribe(c, id, stream, start, initial, props))
+    this.attempt = 0
     this.loop.drain()
   }
 
@@ -221,6 +272,7 @@ class StreamSubscription implements Subscription {
       this.buffer[this.head++] = undefined as unknown as StreamMessage
       this.requested = produced(this.requested, 1)
       this.config.stats.emitted++
+      this.lastEmitted = m.offset
       tracker?.emitted(m.offset)
       this.subscriber.onNext(m)
       if (this.config.onEmit && tracker !== null) {
@@ -265,7 +317,7 @@ class StreamSubscription implements Subscription {
     if (state.kind !== 'subscribed') return
     const { connection, id } = state
     if (connection.error === null) tracker?.flush()
-    tracker?.dispose()
+    if (this.state.kind === 'done') tracker?.dispose()
     connection.unregister('subscription', id)
     void connection
       .request('Unsubscribe', (c) => encode.unsubscribe(c, id))

@@ -16,4 +16,6 @@ export class StreamSourceStats {
   /** StoreOffset frames sent, and the last offset stored (−1: none). */
   stores = 0
   lastStored = -1
+  /** Re-subscriptions after a lost connection. */
+  reconnects = 0
 }
