@@ -13,7 +13,7 @@ import { describeStreams, dropAll, environment, STREAM_URL, streamName } from '.
  * offset when it has processed it (a synchronous pipe write), then calls `processed()`;
  * offsets are stored every COMMIT_EVERY messages. The parent kills it mid-run, starts a
  * second one under the same consumer name, and checks at-least-once with duplicates
- * bounded by the commit interval.
+ * bounded by the commit interval plus one store in flight at the kill.
  */
 const root = path.resolve(__dirname, '../../..')
 const entry = path.join(root, 'dist/adapters/amqp-stream/index.js')
@@ -58,7 +58,7 @@ describeStreams('amqp-stream offsets', () => {
     await env.close()
   })
 
-  it(`a SIGKILLed consumer resumes after its stored offset: nothing lost, duplicates ≤ the commit interval (${COMMIT_EVERY})`, async () => {
+  it(`a SIGKILLed consumer resumes after its stored offset: nothing lost, duplicates ≤ the commit interval (${COMMIT_EVERY}) plus a store in flight`, async () => {
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build (npm test builds first)`)
     const stream = streamName('resume')
     streams.push(stream)
@@ -87,7 +87,8 @@ describeStreams('amqp-stream offsets', () => {
     const duplicates = secondSeen.filter((o) => firstSet.has(o)).length
     console.log(`offsets: first consumer processed ${firstSeen.length} (last ${firstSeen[firstSeen.length - 1]}), stored ${stored}, second resumed at ${secondSeen[0]}; duplicates ${duplicates} (commit every ${COMMIT_EVERY})`)
     expect(secondSeen[0]).toBe((stored as number) + 1) // resumes right after the stored offset
-    expect(duplicates).toBeLessThanOrEqual(COMMIT_EVERY)
+    // the commit interval, plus the last StoreOffset when it was in flight at the kill (it has no reply)
+    expect(duplicates).toBeLessThanOrEqual(2 * COMMIT_EVERY)
     expect(new Set(secondSeen).size).toBe(secondSeen.length) // no duplicates within one run
   }, 120_000)
 
