@@ -180,6 +180,7 @@ export const ENTRIES: Record<string, string> = {
   sluice: 'lib/index.ts',
   'sluice/testing': 'lib/testing/index.ts',
   'sluice/amqp': 'adapters/amqp/index.ts',
+  'sluice/amqp-stream': 'adapters/amqp-stream/index.ts',
   'sluice/tcp': 'adapters/tcp/index.ts',
   'sluice/node': 'adapters/node/index.ts',
   'sluice/web': 'adapters/web/index.ts',
