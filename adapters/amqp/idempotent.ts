@@ -8,7 +8,12 @@ import type { Operator, Publisher, Subscriber } from '../../lib/protocol'
 import { isScheduler, realTimeScheduler, type Scheduler } from '../../lib/scheduler'
 import type { Delivery } from './delivery'
 
-/** Where processed message ids are remembered. Implement it over Redis (`SET id 1 PX ttl NX`) or a table. */
+/**
+ * Where processed message ids are remembered: `MemoryDedupStore` (one process),
+ * `RedisDedupStore` (a fleet, over your ioredis client), or your own over a table.
+ * `has` may answer late (the delivery and those behind it wait); `add` is called once the
+ * delivery is acked, and a rejection goes to the unhandled-error hook.
+ */
 export interface DedupStore {
   has(id: string): boolean | Promise<boolean>
   add(id: string): void | Promise<void>
@@ -97,12 +102,16 @@ interface Pending {
   readonly delivery: Delivery
   readonly id: string | undefined
   seen: boolean | null
+  /** A copy with this id was acked here after this one's lookup started: the store's answer is stale. */
+  ackedHere: boolean
 }
 
 class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
   private readonly pending: Pending[] = []
   /** Ids emitted and not settled yet: a second copy meanwhile is a duplicate too. */
   private readonly inProgress = new Set<string>()
+  /** Ids acked here whose `store.add` has not resolved yet: seen, whatever the store says. */
+  private readonly recording = new Set<string>()
   private unbounded = false
   private upstreamDone = false
   private readonly loop = new DrainLoop(() => this.drainOnce())
@@ -122,13 +131,13 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
     let seen: boolean | Promise<boolean>
     try {
       id = this.key(delivery)
-      seen = id === undefined ? false : this.store.has(id)
+      seen = id === undefined ? false : this.recording.has(id) || this.store.has(id)
     } catch (error) {
       delivery.nack()
       this.fail(error)
       return
     }
-    const entry: Pending = { delivery, id, seen: typeof seen === 'boolean' ? seen : null }
+    const entry: Pending = { delivery, id, seen: typeof seen === 'boolean' ? seen : null, ackedHere: false }
     this.pending.push(entry)
     if (typeof seen !== 'boolean') {
       seen.then(
@@ -169,7 +178,7 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
       const head = this.pending[0] as Pending
       if (head.seen === null) return
       this.pending.shift()
-      if (head.seen || (head.id !== undefined && this.inProgress.has(head.id))) {
+      if (head.seen || head.ackedHere || (head.id !== undefined && this.inProgress.has(head.id))) {
         head.delivery.ack()
         try {
           this.onDuplicate?.(head.delivery)
@@ -185,8 +194,18 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
         this.inProgress.add(id)
         head.delivery.onSettled((outcome) => {
           this.inProgress.delete(id)
+          if (outcome !== 'acked') return
+          // copies already looked up may have been answered "not seen" before this ack: they are duplicates
+          for (const p of this.pending) if (p.id === id) p.ackedHere = true
+          this.recording.add(id)
           // a store that fails to record the id cannot drop a message, only miss a later duplicate: tell the hook
-          if (outcome === 'acked') void Promise.resolve(this.store.add(id)).catch(reportUnhandled)
+          let added: Promise<void>
+          try {
+            added = Promise.resolve(this.store.add(id))
+          } catch (error) {
+            added = Promise.reject(error)
+          }
+          void added.catch(reportUnhandled).finally(() => this.recording.delete(id))
         })
       }
       this.downstream.onNext(head.delivery)

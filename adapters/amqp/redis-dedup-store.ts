@@ -1,0 +1,300 @@
+import { SluiceError } from '../../lib/errors'
+import { reportUnhandled } from '../../lib/hooks'
+import { func, object, oneOf, optional, positiveInt, positiveNumber } from '../../lib/options'
+import { isScheduler, realTimeScheduler, type ScheduledTask, type Scheduler } from '../../lib/scheduler'
+import type { DedupStore } from './idempotent'
+
+/**
+ * A `DedupStore` on Redis, shared by every worker process of a fleet. sluice never imports
+ * nor constructs `ioredis`: you pass your own client (its reconnection, TLS and auth are
+ * yours), and this file loads nothing else.
+ *
+ *   check  `has(id)`: `EXISTS <prefix><id>`, batched into pipelines, at most `maxInFlight` ids
+ *          unanswered at a time (the rest wait here, in order)
+ *   record `add(id)`: `SET <prefix><id> 1 PX <ttlMs> NX` once the delivery is acked
+ *
+ * When Redis cannot answer (down, restarting, a check unanswered for `timeoutMs`), the named
+ * policy `unavailable` decides:
+ *
+ *   'hold' (default) a check is retried every `retryDelayMs` until Redis answers; the
+ *          delivery waits, and so does everything behind it (idempotent() keeps order), so no
+ *          demand reaches the consumer and the broker stops at its prefetch window. Nothing is
+ *          dropped and nothing passes unchecked. A record is retried the same way.
+ *   'pass' a check unanswered after `timeoutMs` (or failed) answers "not seen": the delivery
+ *          passes unchecked and is counted in `stats.passedUnchecked`; a record that fails is
+ *          counted in `stats.unrecorded`. A duplicate may then be processed; none is dropped.
+ *
+ * Both report to `onUnavailable`. An id whose record is still pending here is "seen" (a
+ * check for it is not sent), so a check never overtakes this process's own record.
+ */
+export interface RedisDedupStoreOptions {
+  /** An ioredis `Redis` client (5.x or 6.x), connected or connecting; sluice never closes it. */
+  client: RedisDedupClient
+  /** Key prefix. Default `'sluice:dedup:'`. */
+  prefix?: string
+  /** How long an id is remembered (`PX`). Default 600,000 ms, as `MemoryDedupStore`. */
+  ttlMs?: number
+  /** Ids checked and not answered yet, at most (the pipeline bound). Default 256. */
+  maxInFlight?: number
+  /** What a check does when Redis cannot answer. Default `'hold'`. */
+  unavailable?: DedupUnavailablePolicy
+  /** A check unanswered this long counts as unavailable (reported; `'pass'` passes it). Default 2000 ms. */
+  timeoutMs?: number
+  /** Delay before a failed command is sent again (`'hold'`). Default 500 ms. */
+  retryDelayMs?: number
+  /** Told of every check or record that Redis could not answer, with what was done about it. */
+  onUnavailable?: (error: unknown, event: DedupUnavailableEvent) => void
+  /** Clock for the timeouts and retries. Default real time. */
+  scheduler?: Scheduler
+}
+
+/** `'hold'`: wait until Redis answers, never drop. `'pass'`: let the message through unchecked, and report it. */
+export type DedupUnavailablePolicy = 'hold' | 'pass'
+
+export interface DedupUnavailableEvent {
+  readonly id: string
+  readonly op: 'check' | 'record'
+  /** `'retrying'` (hold), `'passed'` (pass: processed unchecked), `'unrecorded'` (pass: a later duplicate may pass). */
+  readonly action: 'retrying' | 'passed' | 'unrecorded'
+}
+
+/** The part of an ioredis client used here (structural: sluice has no type dependency on ioredis). */
+export interface RedisDedupClient {
+  pipeline(): RedisDedupPipeline
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
+  readonly status?: string
+}
+
+export interface RedisDedupPipeline {
+  exists(key: string): unknown
+  exec(): Promise<[error: Error | null, result: unknown][] | null>
+}
+
+/** Counters of a `RedisDedupStore`; read them at any time. */
+export class RedisDedupStats {
+  /** Checks answered by Redis. */
+  checked = 0
+  /** Checks that found the id (duplicates). */
+  hits = 0
+  /** Ids recorded (`SET … NX` set the key). */
+  recorded = 0
+  /** Records that found the key already set: another process processed the same id meanwhile. */
+  alreadyRecorded = 0
+  /** Failed or timed-out commands (both policies). */
+  failures = 0
+  /** Commands sent again after a failure (`'hold'`). */
+  retries = 0
+  /** Deliveries let through unchecked (`'pass'`). */
+  passedUnchecked = 0
+  /** Acked ids that could not be recorded (`'pass'`). */
+  unrecorded = 0
+  /** Ids checked and unanswered right now, and the most ever (≤ the `maxInFlight` option). */
+  inFlight = 0
+  peakInFlight = 0
+}
+
+/** Redis answered with an error that retrying cannot fix, or the client was closed for good (`quit()`). */
+export class DedupStoreError extends SluiceError {
+  constructor(what: string, cause: unknown) {
+    super('ERR_SLUICE_DEDUP_STORE', `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  }
+}
+
+interface Check {
+  readonly id: string
+  readonly resolve: (seen: boolean) => void
+  readonly reject: (error: unknown) => void
+  settled: boolean
+  timer: ScheduledTask | null
+}
+
+export class RedisDedupStore implements DedupStore {
+  readonly stats = new RedisDedupStats()
+  private readonly client: RedisDedupClient
+  private readonly prefix: string
+  private readonly ttlMs: number
+  private readonly limit: number
+  private readonly policy: DedupUnavailablePolicy
+  private readonly timeoutMs: number
+  private readonly retryDelayMs: number
+  private readonly onUnavailable: ((error: unknown, event: DedupUnavailableEvent) => void) | undefined
+  private readonly scheduler: Scheduler
+  /** Checks waiting for a slot, in arrival order. */
+  private readonly waiting: Check[] = []
+  /** Ids acked here whose record has not reached Redis yet: "seen", whatever Redis says. */
+  private readonly recording = new Set<string>()
+  private flushScheduled = false
+
+  constructor(options: RedisDedupStoreOptions) {
+    const api = 'amqp.RedisDedupStore'
+    object(api, 'options', options)
+    const client = options.client as unknown
+    if (typeof client !== 'object' || client === null || typeof (client as RedisDedupClient).pipeline !== 'function' || typeof (client as RedisDedupClient).set !== 'function') {
+      throw new TypeError(`${api}: client must be an ioredis client (new Redis(...) from the 'ioredis' package, with pipeline() and set()), got ${client === undefined ? 'undefined' : typeof client}`)
+    }
+    this.client = client as RedisDedupClient
+    this.prefix = optional(options.prefix, 'sluice:dedup:', (v) => {
+      if (typeof v !== 'string') throw new TypeError(`${api}: prefix must be a string, got ${typeof v}`)
+      return v
+    })
+    this.ttlMs = optional(options.ttlMs, 600_000, (v) => positiveInt(api, 'ttlMs', v))
+    this.limit = optional(options.maxInFlight, 256, (v) => positiveInt(api, 'maxInFlight', v))
+    this.policy = optional(options.unavailable, 'hold' as DedupUnavailablePolicy, (v) => oneOf(api, 'unavailable', ['hold', 'pass'] as const, v))
+    this.timeoutMs = optional(options.timeoutMs, 2000, (v) => positiveNumber(api, 'timeoutMs', v))
+    this.retryDelayMs = optional(options.retryDelayMs, 500, (v) => positiveNumber(api, 'retryDelayMs', v))
+    this.onUnavailable = optional<((e: unknown, ev: DedupUnavailableEvent) => void) | undefined>(options.onUnavailable, undefined, (v) => func<(e: unknown, ev: DedupUnavailableEvent) => void>(api, 'onUnavailable', v))
+    this.scheduler = optional(options.scheduler, realTimeScheduler, (v) => {
+      if (!isScheduler(v)) throw new TypeError(`${api}: scheduler must be a Scheduler`)
+      return v
+    })
+  }
+
+  has(id: string): boolean | Promise<boolean> {
+    if (this.recording.has(id)) return true
+    return new Promise<boolean>((resolve, reject) => {
+      const check: Check = { id, resolve, reject, settled: false, timer: null }
+      check.timer = this.scheduler.schedule(() => this.timedOut(check), this.timeoutMs)
+      this.waiting.push(check)
+      this.scheduleFlush()
+    })
+  }
+
+  add(id: string): Promise<void> {
+    this.recording.add(id)
+    return this.record(id).finally(() => this.recording.delete(id))
+  }
+
+  private async record(id: string): Promise<void> {
+    for (;;) {
+      try {
+        const reply = await this.client.set(this.prefix + id, '1', 'PX', this.ttlMs, 'NX')
+        if (reply === null) this.stats.alreadyRecorded++
+        else this.stats.recorded++
+        return
+      } catch (error) {
+        this.stats.failures++
+        if (this.closedForGood()) throw new DedupStoreError(`amqp.RedisDedupStore: cannot record ${JSON.stringify(id)}, the client is closed`, error)
+        if (this.policy === 'pass') {
+          this.stats.unrecorded++
+          this.report(error, { id, op: 'record', action: 'unrecorded' })
+          return
+        }
+        this.report(error, { id, op: 'record', action: 'retrying' })
+        await new Promise<void>((r) => this.scheduler.schedule(r, this.retryDelayMs))
+        this.stats.retries++
+      }
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    queueMicrotask(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  /** Sends the waiting checks that fit under `maxInFlight`, as one pipeline. */
+  private flush(): void {
+    const batch: Check[] = []
+    while (this.stats.inFlight + batch.length < this.limit && this.waiting.length > 0) {
+      const check = this.waiting.shift() as Check
+      if (!check.settled) batch.push(check)
+    }
+    if (batch.length === 0) return
+    this.stats.inFlight += batch.length
+    this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight)
+    const answered = (): void => {
+      this.stats.inFlight -= batch.length
+      this.scheduleFlush()
+    }
+    let sent: Promise<[Error | null, unknown][] | null>
+    try {
+      const pipeline = this.client.pipeline()
+      for (const check of batch) pipeline.exists(this.prefix + check.id)
+      sent = pipeline.exec()
+    } catch (error) {
+      sent = Promise.reject(error)
+    }
+    sent.then(
+      (replies) => {
+        answered()
+        batch.forEach((check, i) => {
+          const [error, value] = replies?.[i] ?? [new Error('no reply in the pipeline result'), null]
+          if (error === null) this.answer(check, Number(value) > 0)
+          else this.failed(check, error)
+        })
+      },
+      (error: unknown) => {
+        answered()
+        for (const check of batch) this.failed(check, error)
+      },
+    )
+  }
+
+  private answer(check: Check, seen: boolean): void {
+    if (check.settled) return // a 'pass' timeout answered first
+    this.settle(check)
+    this.stats.checked++
+    if (seen) this.stats.hits++
+    check.resolve(seen || this.recording.has(check.id))
+  }
+
+  private failed(check: Check, error: unknown): void {
+    this.stats.failures++
+    if (check.settled) return
+    if (this.closedForGood()) {
+      this.settle(check)
+      check.reject(new DedupStoreError(`amqp.RedisDedupStore: cannot check ${JSON.stringify(check.id)}, the client is closed`, error))
+    } else if (this.policy === 'pass') {
+      this.pass(check, error)
+    } else {
+      this.report(error, { id: check.id, op: 'check', action: 'retrying' })
+      this.scheduler.schedule(() => {
+        if (check.settled) return
+        this.stats.retries++
+        this.waiting.unshift(check) // keeps its place ahead of later checks
+        this.scheduleFlush()
+      }, this.retryDelayMs)
+    }
+  }
+
+  private timedOut(check: Check): void {
+    check.timer = null
+    if (check.settled) return
+    const error = new DedupStoreError(`amqp.RedisDedupStore: check of ${JSON.stringify(check.id)}`, `no answer within ${this.timeoutMs} ms`)
+    if (this.policy === 'pass') {
+      this.stats.failures++
+      this.pass(check, error)
+    } else {
+      // hold: keep waiting for the command in flight (ioredis queues it until it reconnects)
+      this.report(error, { id: check.id, op: 'check', action: 'retrying' })
+    }
+  }
+
+  private pass(check: Check, error: unknown): void {
+    this.settle(check)
+    this.stats.passedUnchecked++
+    this.report(error, { id: check.id, op: 'check', action: 'passed' })
+    check.resolve(this.recording.has(check.id))
+  }
+
+  private settle(check: Check): void {
+    check.settled = true
+    check.timer?.cancel()
+    check.timer = null
+  }
+
+  private closedForGood(): boolean {
+    return this.client.status === 'end'
+  }
+
+  private report(error: unknown, event: DedupUnavailableEvent): void {
+    try {
+      this.onUnavailable?.(error, event)
+    } catch (hookError) {
+      reportUnhandled(hookError) // a throwing hook must not turn a held check into a lost one
+    }
+  }
+}
