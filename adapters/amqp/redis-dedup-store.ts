@@ -80,8 +80,10 @@ export class RedisDedupStats {
   recorded = 0
   /** Records that found the key already set: another process processed the same id meanwhile. */
   alreadyRecorded = 0
-  /** Failed or timed-out commands (both policies). */
+  /** Commands that failed (connection lost, an error reply), both policies. */
   failures = 0
+  /** Checks unanswered after `timeoutMs` (reported; `'pass'` passes them, `'hold'` keeps waiting). */
+  timeouts = 0
   /** Commands sent again after a failure (`'hold'`). */
   retries = 0
   /** Deliveries let through unchecked (`'pass'`). */
@@ -264,8 +266,8 @@ export class RedisDedupStore implements DedupStore {
     check.timer = null
     if (check.settled) return
     const error = new DedupStoreError(`amqp.RedisDedupStore: check of ${JSON.stringify(check.id)}`, `no answer within ${this.timeoutMs} ms`)
+    this.stats.timeouts++
     if (this.policy === 'pass') {
-      this.stats.failures++
       this.pass(check, error)
     } else {
       // hold: keep waiting for the command in flight (ioredis queues it until it reconnects)

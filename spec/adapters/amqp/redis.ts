@@ -106,7 +106,11 @@ export function cli(args: string[]): Promise<string> {
 /** Starts the machine's Redis (127.0.0.1:6379) if it does not answer, and waits until it does. */
 export async function ensureMachineRedis(): Promise<void> {
   if ((await cli(['ping']).catch(() => '')).trim() === 'PONG') return
-  await new Promise<void>((resolve) => execFile('redis-server', REDIS_START, { timeout: 10_000 }, () => resolve()))
+  await new Promise<void>((resolve) => {
+    const child = spawn('redis-server', REDIS_START, { stdio: 'ignore' }) // --daemonize yes: this process exits at once
+    child.once('exit', () => resolve())
+    child.once('error', () => resolve())
+  })
   await until(async () => (await cli(['ping']).catch(() => '')).trim() === 'PONG', 'the machine Redis to answer after a start', 15_000)
 }
 
