@@ -12,11 +12,14 @@ import type { Delivery } from './delivery'
  * Where processed message ids are remembered: `MemoryDedupStore` (one process),
  * `RedisDedupStore` (a fleet, over your ioredis client), or your own over a table.
  * `has` may answer late (the delivery and those behind it wait); `add` is called once the
- * delivery is acked, and a rejection goes to the unhandled-error hook.
+ * delivery is acked, and a rejection goes to the unhandled-error hook. A store whose `has`
+ * claims the id (so that other processes wait) gets `release` when the delivery is nacked,
+ * or was looked up and never emitted (the flow was cancelled).
  */
 export interface DedupStore {
   has(id: string): boolean | Promise<boolean>
   add(id: string): void | Promise<void>
+  release?(id: string): void | Promise<void>
 }
 
 /**
@@ -91,8 +94,9 @@ export interface IdempotentOptions {
 export function idempotent(options: IdempotentOptions = {}): Operator<Delivery, Delivery> {
   const api = 'amqp.idempotent'
   object(api, 'options', options)
-  const store = options.store ?? new MemoryDedupStore()
+  const store: DedupStore = options.store ?? new MemoryDedupStore()
   if (typeof store.has !== 'function' || typeof store.add !== 'function') throw new TypeError(`${api}: store must have has(id) and add(id)`)
+  if (store.release !== undefined && typeof store.release !== 'function') throw new TypeError(`${api}: store.release must be a function when present`)
   const key = optional(options.key, (d: Delivery) => d.properties.messageId as string | undefined, (v) => func<(d: Delivery) => string | undefined>(api, 'key', v))
   const onDuplicate = optional<((d: Delivery) => void) | undefined>(options.onDuplicate, undefined, (v) => func<(d: Delivery) => void>(api, 'onDuplicate', v))
   return (source: Publisher<Delivery>) => new Flow<Delivery>((subscriber) => source.subscribe(new IdempotentSubscriber(subscriber, store, key, onDuplicate)))
@@ -143,11 +147,15 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
       seen.then(
         (value) => {
           entry.seen = value
+          if (this.done && !value && id !== undefined) this.release(id) // answered after a cancel: never emitted
           this.loop.drain()
         },
         (error: unknown) => {
           if (this.done) return
-          for (const p of this.pending) p.delivery.nack()
+          for (const p of this.pending) {
+            p.delivery.nack()
+            if (p.seen === false && p.id !== undefined) this.release(p.id)
+          }
           this.pending.length = 0
           this.fail(error)
         },
@@ -169,8 +177,22 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
   override cancel(): void {
     super.cancel()
     this.done = true
-    for (const p of this.pending) p.delivery.nack()
+    for (const p of this.pending) {
+      p.delivery.nack()
+      if (p.seen === false && p.id !== undefined) this.release(p.id)
+    }
     this.pending.length = 0
+  }
+
+  private release(id: string): void {
+    if (this.store.release === undefined) return
+    let released: Promise<void>
+    try {
+      released = Promise.resolve(this.store.release(id))
+    } catch (error) {
+      released = Promise.reject(error)
+    }
+    void released.catch(reportUnhandled)
   }
 
   private drainOnce(): void {
@@ -194,7 +216,7 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
         this.inProgress.add(id)
         head.delivery.onSettled((outcome) => {
           this.inProgress.delete(id)
-          if (outcome !== 'acked') return
+          if (outcome !== 'acked') return this.release(id)
           // copies already looked up may have been answered "not seen" before this ack: they are duplicates
           for (const p of this.pending) if (p.id === id) p.ackedHere = true
           this.recording.add(id)

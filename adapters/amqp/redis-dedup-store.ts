@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { SluiceError } from '../../lib/errors'
 import { reportUnhandled } from '../../lib/hooks'
 import { func, object, oneOf, optional, positiveInt, positiveNumber } from '../../lib/options'
@@ -9,12 +10,20 @@ import type { DedupStore } from './idempotent'
  * nor constructs `ioredis`: you pass your own client (its reconnection, TLS and auth are
  * yours), and this file loads nothing else.
  *
- *   check  `has(id)`: `EXISTS <prefix><id>`, batched into pipelines, at most `maxInFlight` ids
- *          unanswered at a time (the rest wait here, in order)
- *   record `add(id)`: `SET <prefix><id> 1 PX <ttlMs> NX` once the delivery is acked
+ * One key per message id, `<prefix><id>`, holding either a claim or `done`:
  *
- * When Redis cannot answer (down, restarting, a check unanswered for `timeoutMs`), the named
- * policy `unavailable` decides:
+ *   check   `has(id)`: claims the id (`SET … <token> PX <leaseMs>` when the key is absent, in
+ *           one script), batched into pipelines, at most `maxInFlight` ids unanswered at a
+ *           time (the rest wait, in order). Absent → claimed, "not seen"; `done` → "seen"
+ *           (a duplicate); claimed by another process → asked again every `retryDelayMs`
+ *           until that one is recorded (then "seen") or released or expired (then claimed)
+ *   record  `add(id)`, once the delivery is acked: `SET <prefix><id> done PX <ttlMs>`
+ *   release `release(id)`, once it is nacked: the claim is deleted (if still this one's), so a
+ *           redelivery is processed at once. A process that dies leaves its claims to expire
+ *           after `leaseMs`; until then, copies of those ids wait.
+ *
+ * When Redis cannot answer (down, restarting, a command unanswered for `timeoutMs`), the
+ * named policy `unavailable` decides:
  *
  *   'hold' (default) a check is retried every `retryDelayMs` until Redis answers; the
  *          delivery waits, and so does everything behind it (idempotent() keeps order), so no
@@ -34,6 +43,11 @@ export interface RedisDedupStoreOptions {
   prefix?: string
   /** How long an id is remembered (`PX`). Default 600,000 ms, as `MemoryDedupStore`. */
   ttlMs?: number
+  /**
+   * How long a claim lasts: longer than a delivery waits and is processed here, shorter than
+   * you accept copies of a dead worker's deliveries to wait. Default 60,000 ms.
+   */
+  leaseMs?: number
   /** Ids checked and not answered yet, at most (the pipeline bound). Default 256. */
   maxInFlight?: number
   /** What a check does when Redis cannot answer. Default `'hold'`. */
@@ -53,22 +67,42 @@ export type DedupUnavailablePolicy = 'hold' | 'pass'
 
 export interface DedupUnavailableEvent {
   readonly id: string
-  readonly op: 'check' | 'record'
-  /** `'retrying'` (hold), `'passed'` (pass: processed unchecked), `'unrecorded'` (pass: a later duplicate may pass). */
-  readonly action: 'retrying' | 'passed' | 'unrecorded'
+  readonly op: 'check' | 'record' | 'release'
+  /**
+   * `'retrying'` (hold), `'passed'` (pass: processed unchecked), `'unrecorded'` (pass: a later
+   * duplicate may pass), `'expires'` (a claim not released: its copies wait until `leaseMs`).
+   */
+  readonly action: 'retrying' | 'passed' | 'unrecorded' | 'expires'
 }
 
 /** The part of an ioredis client used here (structural: sluice has no type dependency on ioredis). */
 export interface RedisDedupClient {
   pipeline(): RedisDedupPipeline
-  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<'OK' | null>
+  eval(script: string, numkeys: number, ...args: (string | number)[]): Promise<unknown>
   readonly status?: string
 }
 
 export interface RedisDedupPipeline {
-  exists(key: string): unknown
+  eval(script: string, numkeys: number, ...args: (string | number)[]): unknown
   exec(): Promise<[error: Error | null, result: unknown][] | null>
 }
+
+/** KEYS[1] = key, ARGV = token, leaseMs. 0: claimed now; 1: done (a duplicate); 2: claimed by another. */
+const CLAIM = `local v = redis.call('GET', KEYS[1])
+if not v then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 0 end
+if v == 'done' then return 1 end
+if v == ARGV[1] then return 0 end
+return 2`
+
+/** KEYS[1] = key, ARGV = token, ttlMs. 0: recorded over this process's claim (or nothing); 1: over another's claim or a record. */
+const RECORD = `local v = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2])
+if (not v) or v == ARGV[1] then return 0 end
+return 1`
+
+/** KEYS[1] = key, ARGV = token: deletes the claim if it is still this one. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
 
 /** Counters of a `RedisDedupStore`; read them at any time. */
 export class RedisDedupStats {
@@ -76,10 +110,14 @@ export class RedisDedupStats {
   checked = 0
   /** Checks that found the id (duplicates). */
   hits = 0
-  /** Ids recorded (`SET … NX` set the key). */
+  /** Ids recorded. */
   recorded = 0
-  /** Records that found the key already set: another process processed the same id meanwhile. */
+  /** Records that found another process's claim or record: it processed the same id too (a claim expired). */
   alreadyRecorded = 0
+  /** Checks that found the id claimed by another process and waited for it. */
+  contended = 0
+  /** Claims released after a nack. */
+  released = 0
   /** Commands that failed (connection lost, an error reply), both policies. */
   failures = 0
   /** Checks unanswered after `timeoutMs` (reported; `'pass'` passes them, `'hold'` keeps waiting). */
@@ -104,6 +142,7 @@ export class DedupStoreError extends SluiceError {
 
 interface Check {
   readonly id: string
+  readonly token: string
   readonly resolve: (seen: boolean) => void
   readonly reject: (error: unknown) => void
   settled: boolean
@@ -115,6 +154,7 @@ export class RedisDedupStore implements DedupStore {
   private readonly client: RedisDedupClient
   private readonly prefix: string
   private readonly ttlMs: number
+  private readonly leaseMs: number
   private readonly limit: number
   private readonly policy: DedupUnavailablePolicy
   private readonly timeoutMs: number
@@ -125,14 +165,18 @@ export class RedisDedupStore implements DedupStore {
   private readonly waiting: Check[] = []
   /** Ids acked here whose record has not reached Redis yet: "seen", whatever Redis says. */
   private readonly recording = new Set<string>()
+  /** The token of each id claimed here and not recorded nor released yet. */
+  private readonly claims = new Map<string, string>()
+  private readonly owner = randomUUID()
+  private claimCount = 0
   private flushScheduled = false
 
   constructor(options: RedisDedupStoreOptions) {
     const api = 'amqp.RedisDedupStore'
     object(api, 'options', options)
     const client = options.client as unknown
-    if (typeof client !== 'object' || client === null || typeof (client as RedisDedupClient).pipeline !== 'function' || typeof (client as RedisDedupClient).set !== 'function') {
-      throw new TypeError(`${api}: client must be an ioredis client (new Redis(...) from the 'ioredis' package, with pipeline() and set()), got ${client === undefined ? 'undefined' : typeof client}`)
+    if (typeof client !== 'object' || client === null || typeof (client as RedisDedupClient).pipeline !== 'function' || typeof (client as RedisDedupClient).eval !== 'function') {
+      throw new TypeError(`${api}: client must be an ioredis client (new Redis(...) from the 'ioredis' package, with pipeline() and eval()), got ${client === undefined ? 'undefined' : typeof client}`)
     }
     this.client = client as RedisDedupClient
     this.prefix = optional(options.prefix, 'sluice:dedup:', (v) => {
@@ -140,6 +184,7 @@ export class RedisDedupStore implements DedupStore {
       return v
     })
     this.ttlMs = optional(options.ttlMs, 600_000, (v) => positiveInt(api, 'ttlMs', v))
+    this.leaseMs = optional(options.leaseMs, 60_000, (v) => positiveInt(api, 'leaseMs', v))
     this.limit = optional(options.maxInFlight, 256, (v) => positiveInt(api, 'maxInFlight', v))
     this.policy = optional(options.unavailable, 'hold' as DedupUnavailablePolicy, (v) => oneOf(api, 'unavailable', ['hold', 'pass'] as const, v))
     this.timeoutMs = optional(options.timeoutMs, 2000, (v) => positiveNumber(api, 'timeoutMs', v))
@@ -154,8 +199,7 @@ export class RedisDedupStore implements DedupStore {
   has(id: string): boolean | Promise<boolean> {
     if (this.recording.has(id)) return true
     return new Promise<boolean>((resolve, reject) => {
-      const check: Check = { id, resolve, reject, settled: false, timer: null }
-      check.timer = this.scheduler.schedule(() => this.timedOut(check), this.timeoutMs)
+      const check: Check = { id, token: `${this.owner}:${++this.claimCount}`, resolve, reject, settled: false, timer: null }
       this.waiting.push(check)
       this.scheduleFlush()
     })
@@ -163,15 +207,34 @@ export class RedisDedupStore implements DedupStore {
 
   add(id: string): Promise<void> {
     this.recording.add(id)
-    return this.record(id).finally(() => this.recording.delete(id))
+    const token = this.claims.get(id) ?? ''
+    this.claims.delete(id)
+    return this.record(id, token).finally(() => this.recording.delete(id))
   }
 
-  private async record(id: string): Promise<void> {
+  /** Deletes this process's claim on `id` (its delivery was nacked): a redelivery need not wait for the lease. */
+  release(id: string): Promise<void> {
+    const token = this.claims.get(id)
+    if (token === undefined) return Promise.resolve()
+    this.claims.delete(id)
+    return this.client.eval(RELEASE, 1, this.prefix + id, token).then(
+      (n) => {
+        if (Number(n) > 0) this.stats.released++
+      },
+      (error: unknown) => {
+        // the claim expires after leaseMs: copies wait until then, none is lost
+        this.stats.failures++
+        this.report(error, { id, op: 'release', action: 'expires' })
+      },
+    )
+  }
+
+  private async record(id: string, token: string): Promise<void> {
     for (;;) {
       try {
-        const reply = await this.client.set(this.prefix + id, '1', 'PX', this.ttlMs, 'NX')
-        if (reply === null) this.stats.alreadyRecorded++
-        else this.stats.recorded++
+        const reply = await this.client.eval(RECORD, 1, this.prefix + id, token, this.ttlMs)
+        if (Number(reply) === 1) this.stats.alreadyRecorded++
+        this.stats.recorded++
         return
       } catch (error) {
         this.stats.failures++
@@ -205,6 +268,7 @@ export class RedisDedupStore implements DedupStore {
       if (!check.settled) batch.push(check)
     }
     if (batch.length === 0) return
+    for (const check of batch) check.timer = this.scheduler.schedule(() => this.timedOut(check), this.timeoutMs)
     this.stats.inFlight += batch.length
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight)
     const answered = (): void => {
@@ -214,7 +278,7 @@ export class RedisDedupStore implements DedupStore {
     let sent: Promise<[Error | null, unknown][] | null>
     try {
       const pipeline = this.client.pipeline()
-      for (const check of batch) pipeline.exists(this.prefix + check.id)
+      for (const check of batch) pipeline.eval(CLAIM, 1, this.prefix + check.id, check.token, this.leaseMs)
       sent = pipeline.exec()
     } catch (error) {
       sent = Promise.reject(error)
@@ -224,7 +288,7 @@ export class RedisDedupStore implements DedupStore {
         answered()
         batch.forEach((check, i) => {
           const [error, value] = replies?.[i] ?? [new Error('no reply in the pipeline result'), null]
-          if (error === null) this.answer(check, Number(value) > 0)
+          if (error === null) this.answer(check, Number(value))
           else this.failed(check, error)
         })
       },
@@ -235,12 +299,37 @@ export class RedisDedupStore implements DedupStore {
     )
   }
 
-  private answer(check: Check, seen: boolean): void {
-    if (check.settled) return // a 'pass' timeout answered first
+  private answer(check: Check, reply: number): void {
+    if (check.settled) {
+      // a 'pass' timeout answered first: a claim made meanwhile is released, or it would hold copies for leaseMs
+      if (reply === 0) void this.client.eval(RELEASE, 1, this.prefix + check.id, check.token).catch(() => undefined)
+      return
+    }
+    check.timer?.cancel()
+    check.timer = null
+    if (reply === 2) {
+      // another process holds a claim: ask again until it records, releases, or its lease expires
+      this.stats.contended++
+      this.scheduler.schedule(() => this.requeue(check), this.retryDelayMs)
+      return
+    }
     this.settle(check)
     this.stats.checked++
-    if (seen) this.stats.hits++
-    check.resolve(seen || this.recording.has(check.id))
+    if (reply === 1) {
+      this.stats.hits++
+      check.resolve(true)
+    } else if (this.recording.has(check.id)) {
+      check.resolve(true)
+    } else {
+      this.claims.set(check.id, check.token)
+      check.resolve(false)
+    }
+  }
+
+  private requeue(check: Check): void {
+    if (check.settled) return
+    this.waiting.unshift(check) // keeps its place ahead of later checks
+    this.scheduleFlush()
   }
 
   private failed(check: Check, error: unknown): void {
@@ -253,11 +342,11 @@ export class RedisDedupStore implements DedupStore {
       this.pass(check, error)
     } else {
       this.report(error, { id: check.id, op: 'check', action: 'retrying' })
+      check.timer?.cancel()
+      check.timer = null
       this.scheduler.schedule(() => {
-        if (check.settled) return
         this.stats.retries++
-        this.waiting.unshift(check) // keeps its place ahead of later checks
-        this.scheduleFlush()
+        this.requeue(check)
       }, this.retryDelayMs)
     }
   }

@@ -7,7 +7,8 @@
  *   fork('dist/examples/order-processing/scale-out-worker.js', [], { env: { AMQP_URL, QUEUE, PREFETCH, CONCURRENCY, WORK_CPU_US, WORK_IO_MS, WORKER_NAME } })
  *
  * With DEDUP_REDIS_URL set, the shared store is a `RedisDedupStore` over an ioredis client
- * (keys under DEDUP_PREFIX, policy DEDUP_UNAVAILABLE = 'hold' | 'pass') instead of the parent.
+ * (keys under DEDUP_PREFIX, policy DEDUP_UNAVAILABLE = 'hold' | 'pass', claims lasting
+ * DEDUP_LEASE_MS) instead of the parent.
  *
  * The parent sends `{ kind: 'stop' }` for a graceful stop (`connection.close()`); with
  * WAIT_FOR_GO=1 the worker connects, reports ready and consumes only after `{ kind: 'go' }`.
@@ -118,7 +119,7 @@ async function redisStore(): Promise<{ store: RedisDedupStore; client: { disconn
   const client = new Redis(url, { retryStrategy: (n: number) => Math.min(50 * n, 500), maxRetriesPerRequest: null })
   client.on('error', () => undefined) // reconnection is ioredis' job; the store reports what it could not do
   const unavailable = process.env.DEDUP_UNAVAILABLE === 'pass' ? 'pass' : 'hold'
-  return { store: new RedisDedupStore({ client, prefix: process.env.DEDUP_PREFIX ?? 'sluice:dedup:', unavailable, timeoutMs: 1000 }), client }
+  return { store: new RedisDedupStore({ client, prefix: process.env.DEDUP_PREFIX ?? 'sluice:dedup:', unavailable, leaseMs: env('DEDUP_LEASE_MS', 60_000), timeoutMs: 1000 }), client }
 }
 
 if (require.main === module) {

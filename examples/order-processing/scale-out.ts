@@ -36,7 +36,7 @@ export interface ScaleOutOptions {
   /** Connection names start with this (for `rabbitmqctl` inspection). Default 'sluice-scale'. */
   namePrefix?: string
   /** The shared dedupe store: the parent over IPC (default), or Redis at `url` (`RedisDedupStore` in each worker). */
-  dedup?: { redisUrl: string; prefix: string; unavailable?: 'hold' | 'pass' }
+  dedup?: { redisUrl: string; prefix: string; unavailable?: 'hold' | 'pass'; leaseMs?: number }
   /** Called as each effect (a processed order) reaches the parent. */
   onEffect?: (id: string, worker: string, processedTotal: number) => void
 }
@@ -115,6 +115,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
           DEDUP_REDIS_URL: options.dedup?.redisUrl ?? '',
           DEDUP_PREFIX: options.dedup?.prefix ?? '',
           DEDUP_UNAVAILABLE: options.dedup?.unavailable ?? 'hold',
+          DEDUP_LEASE_MS: String(options.dedup?.leaseMs ?? 60_000),
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })

@@ -22,12 +22,13 @@ function pending<T>(p: T | Promise<T>): Promise<'pending' | T> {
 }
 
 describe('RedisDedupStore options', () => {
-  const c = { pipeline: () => ({ exists: () => undefined, exec: () => Promise.resolve(null) }), set: () => Promise.resolve('OK' as const) }
+  const c = { pipeline: () => ({ eval: () => undefined, exec: () => Promise.resolve(null) }), eval: () => Promise.resolve(0) }
   it.each([
     [{ client: undefined }, /client must be an ioredis client/],
     [{ client: {} }, /client must be an ioredis client/],
     [{ client: c, ttlMs: 0 }, /ttlMs must be a positive integer, got 0/],
     [{ client: c, ttlMs: 1.5 }, /ttlMs must be a positive integer/],
+    [{ client: c, leaseMs: 0 }, /leaseMs must be a positive integer/],
     [{ client: c, maxInFlight: -1 }, /maxInFlight must be a positive integer/],
     [{ client: c, unavailable: 'drop' }, /unavailable must be one of 'hold', 'pass', got "drop"/],
     [{ client: c, timeoutMs: Infinity }, /timeoutMs must be a positive finite number/],
@@ -52,20 +53,65 @@ describeRedis('RedisDedupStore against Redis', () => {
     for (const c of clients.splice(0)) c.disconnect()
   })
 
-  it('an id recorded through one client is seen through another, with SET … PX ttl NX', async () => {
+  it('an id recorded through one client is seen through another, for ttlMs', async () => {
     const p = prefix()
     const a = new RedisDedupStore({ client: open(), prefix: p, ttlMs: 60_000 })
     const b = new RedisDedupStore({ client: open(), prefix: p, ttlMs: 60_000 })
-    expect(await b.has('order-1')).toBe(false)
+    expect(await a.has('order-1')).toBe(false) // claimed by a
     await a.add('order-1')
     expect(await b.has('order-1')).toBe(true)
     expect(await b.has('order-2')).toBe(false)
-    await b.add('order-1') // NX: the first record stands, and the conflict is counted
-    expect(a.stats.recorded).toBe(1)
-    expect(b.stats.alreadyRecorded).toBe(1)
+    expect(a.stats).toMatchObject({ recorded: 1, alreadyRecorded: 0 })
+    expect(b.stats).toMatchObject({ checked: 2, hits: 1 })
     const ttl = await open().pttl(`${p}order-1`)
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(60_000)
+  })
+
+  describe('when another process holds the claim', () => {
+    it('a copy waits, and is a duplicate once that process records the id', async () => {
+      const p = prefix()
+      const a = new RedisDedupStore({ client: open(), prefix: p })
+      const b = new RedisDedupStore({ client: open(), prefix: p, retryDelayMs: 20 })
+      expect(await a.has('c')).toBe(false)
+      const copy = b.has('c')
+      await until(() => b.stats.contended >= 2, 'b to find the claim twice')
+      expect(await pending(copy)).toBe('pending')
+      await a.add('c')
+      expect(await copy).toBe(true)
+    })
+
+    it('a copy waits, and is processed once that process releases the claim (its delivery was nacked)', async () => {
+      const p = prefix()
+      const a = new RedisDedupStore({ client: open(), prefix: p })
+      const b = new RedisDedupStore({ client: open(), prefix: p, retryDelayMs: 20 })
+      expect(await a.has('d')).toBe(false)
+      const copy = b.has('d')
+      await until(() => b.stats.contended >= 1, 'b to find the claim')
+      await a.release('d')
+      expect(await copy).toBe(false)
+      expect(a.stats.released).toBe(1)
+    })
+
+    it('a copy waits at most leaseMs for a process that died holding the claim', async () => {
+      const p = prefix()
+      const dead = new RedisDedupStore({ client: open(), prefix: p, leaseMs: 300 })
+      const b = new RedisDedupStore({ client: open(), prefix: p, retryDelayMs: 20 })
+      expect(await dead.has('e')).toBe(false) // and never records nor releases it
+      expect(await b.has('e')).toBe(false)
+      expect(b.stats.contended).toBeGreaterThan(0)
+    })
+  })
+
+  it('idempotent() releases the claim of a nacked delivery, so its redelivery elsewhere need not wait', async () => {
+    const p = prefix()
+    const store = new RedisDedupStore({ client: open(), prefix: p })
+    const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => d.nack() })
+    const source = new TestPublisher<Delivery>()
+    Flow.from(source).pipe(idempotent({ store })).subscribe(ts)
+    source.next(delivery('n1'))
+    await until(() => store.stats.released === 1, 'the claim to be released')
+    expect(await open().exists(`${p}n1`)).toBe(0)
   })
 
   it('forgets an id after ttlMs (the key expires in Redis)', async () => {
