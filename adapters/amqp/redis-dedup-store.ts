@@ -201,6 +201,7 @@ export class RedisDedupStore implements DedupStore {
     return new Promise<boolean>((resolve, reject) => {
       const check: Check = { id, token: `${this.owner}:${++this.claimCount}`, resolve, reject, settled: false, timer: null }
       this.waiting.push(check)
+      this.startTimer(check)
       this.scheduleFlush()
     })
   }
@@ -268,7 +269,6 @@ export class RedisDedupStore implements DedupStore {
       if (!check.settled) batch.push(check)
     }
     if (batch.length === 0) return
-    for (const check of batch) check.timer = this.scheduler.schedule(() => this.timedOut(check), this.timeoutMs)
     this.stats.inFlight += batch.length
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.stats.inFlight)
     const answered = (): void => {
@@ -329,7 +329,13 @@ export class RedisDedupStore implements DedupStore {
   private requeue(check: Check): void {
     if (check.settled) return
     this.waiting.unshift(check) // keeps its place ahead of later checks
+    this.startTimer(check)
     this.scheduleFlush()
+  }
+
+  /** From the moment a check waits for Redis (queued here or sent) until it is answered. */
+  private startTimer(check: Check): void {
+    if (check.timer === null) check.timer = this.scheduler.schedule(() => this.timedOut(check), this.timeoutMs)
   }
 
   private failed(check: Check, error: unknown): void {

@@ -210,6 +210,13 @@ describeRedis('RedisDedupStore against Redis', () => {
       ])
     })
 
+    it('a check still queued behind maxInFlight unanswered ones passes after timeoutMs too', async () => {
+      const port = await freePort()
+      const store = new RedisDedupStore({ client: open(`redis://127.0.0.1:${port}`), unavailable: 'pass', timeoutMs: 100, maxInFlight: 1 })
+      expect(await Promise.all([store.has('q1'), store.has('q2'), store.has('q3')])).toEqual([false, false, false])
+      expect(store.stats).toMatchObject({ passedUnchecked: 3, inFlight: 1 }) // q1's command is still queued in ioredis
+    })
+
     it('in idempotent(), every delivery is emitted while Redis is down (duplicates included)', async () => {
       const port = await freePort()
       const store = new RedisDedupStore({ client: open(`redis://127.0.0.1:${port}`, { enableOfflineQueue: false }), unavailable: 'pass', timeoutMs: 50 })
