@@ -250,6 +250,45 @@ describeRedis('RedisDedupStore against Redis', () => {
     }
   })
 
+  it('two flows racing over shared ids: every id processed, and any second processing reported as alreadyRecorded (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.boolean(), fc.integer({ min: 0, max: 5 })), { minLength: 1, maxLength: 40 }),
+        async (arrivals) => {
+          const p = prefix()
+          const stores = [0, 1].map(() => new RedisDedupStore({ client: open(), prefix: p, leaseMs: 150, retryDelayMs: 10 }))
+          const emitted: string[] = []
+          let settled = 0
+          const sources = stores.map((store) => {
+            const source = new TestPublisher<Delivery>()
+            const ts = new TestSubscriber<Delivery>({
+              initialRequest: 1000,
+              onNext: (d) => {
+                emitted.push(String(d.properties.messageId))
+                setTimeout(() => d.ack(), Number(d.properties.headers?.['ms'] ?? 0))
+              },
+            })
+            Flow.from(source).pipe(idempotent({ store, onDuplicate: () => settled++ })).subscribe(ts)
+            return source
+          })
+          // all copies arrive at once, on both flows, in random order: claims cross
+          for (const [n, second, ms] of arrivals) {
+            const d = delivery(`o${n}`)
+            ;(d.properties.headers as Record<string, unknown>)['ms'] = ms
+            sources[second ? 1 : 0]!.next(d)
+          }
+          await until(() => emitted.length + settled === arrivals.length, 'every copy emitted or dropped', 20_000)
+          await until(() => stores.reduce((sum, s) => sum + s.stats.recorded, 0) === emitted.length, 'every emitted copy recorded', 5000)
+          const distinct = new Set(arrivals.map(([n]) => `o${n}`))
+          expect(new Set(emitted)).toEqual(distinct)
+          const extra = emitted.length - distinct.size
+          expect(stores.reduce((sum, s) => sum + s.stats.alreadyRecorded, 0)).toBe(extra)
+        },
+      ),
+      { numRuns: 15 },
+    )
+  }, 120_000)
+
   it('two flows sharing Redis emit each distinct id once, whichever flow gets its copies (fast-check)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.boolean()), { minLength: 1, maxLength: 60 }), async (arrivals) => {
