@@ -5,7 +5,7 @@ import { Flow } from '../../../lib/flow'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher, TestSubscriber } from '../../../lib/testing'
 import { Delivery, DedupStoreError, idempotent, RedisDedupStore, type DedupUnavailableEvent } from '../../../adapters/amqp'
-import { client, describeRedis, freePort, REDIS_URL, ThrowawayRedis, until } from './redis'
+import { client, describeRedis, freePort, ThrowawayRedis, until } from './redis'
 
 /** A Delivery detached from any broker; acks are recorded. */
 function delivery(messageId: string, acked: string[] = []): Delivery {
@@ -44,7 +44,16 @@ describe('RedisDedupStore options', () => {
 
 describeRedis('RedisDedupStore against Redis', () => {
   const clients: Redis[] = []
-  const open = (url = REDIS_URL, options = {}): Redis => {
+  // a server of this file's own: the fleet test (scale-out-redis.spec.ts) restarts the machine's
+  // Redis at 127.0.0.1:6379, possibly while this file runs in another jest worker
+  let shared: ThrowawayRedis
+  beforeAll(async () => {
+    shared = await ThrowawayRedis.start(await freePort())
+  })
+  afterAll(async () => {
+    await shared.stop()
+  })
+  const open = (url = shared.url, options = {}): Redis => {
     const c = client(url, options)
     clients.push(c)
     return c
