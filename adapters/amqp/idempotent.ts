@@ -8,10 +8,18 @@ import type { Operator, Publisher, Subscriber } from '../../lib/protocol'
 import { isScheduler, realTimeScheduler, type Scheduler } from '../../lib/scheduler'
 import type { Delivery } from './delivery'
 
-/** Where processed message ids are remembered. Implement it over Redis (`SET id 1 PX ttl NX`) or a table. */
+/**
+ * Where processed message ids are remembered: `MemoryDedupStore` (one process),
+ * `RedisDedupStore` (a fleet, over your ioredis client), or your own over a table.
+ * `has` may answer late (the delivery and those behind it wait); `add` is called once the
+ * delivery is acked, and a rejection goes to the unhandled-error hook. A store whose `has`
+ * claims the id (so that other processes wait) gets `release` when the delivery is nacked,
+ * or was looked up and never emitted (the flow was cancelled).
+ */
 export interface DedupStore {
   has(id: string): boolean | Promise<boolean>
   add(id: string): void | Promise<void>
+  release?(id: string): void | Promise<void>
 }
 
 /**
@@ -86,8 +94,9 @@ export interface IdempotentOptions {
 export function idempotent(options: IdempotentOptions = {}): Operator<Delivery, Delivery> {
   const api = 'amqp.idempotent'
   object(api, 'options', options)
-  const store = options.store ?? new MemoryDedupStore()
+  const store: DedupStore = options.store ?? new MemoryDedupStore()
   if (typeof store.has !== 'function' || typeof store.add !== 'function') throw new TypeError(`${api}: store must have has(id) and add(id)`)
+  if (store.release !== undefined && typeof store.release !== 'function') throw new TypeError(`${api}: store.release must be a function when present`)
   const key = optional(options.key, (d: Delivery) => d.properties.messageId as string | undefined, (v) => func<(d: Delivery) => string | undefined>(api, 'key', v))
   const onDuplicate = optional<((d: Delivery) => void) | undefined>(options.onDuplicate, undefined, (v) => func<(d: Delivery) => void>(api, 'onDuplicate', v))
   return (source: Publisher<Delivery>) => new Flow<Delivery>((subscriber) => source.subscribe(new IdempotentSubscriber(subscriber, store, key, onDuplicate)))
@@ -97,12 +106,16 @@ interface Pending {
   readonly delivery: Delivery
   readonly id: string | undefined
   seen: boolean | null
+  /** A copy with this id was acked here after this one's lookup started: the store's answer is stale. */
+  ackedHere: boolean
 }
 
 class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
   private readonly pending: Pending[] = []
   /** Ids emitted and not settled yet: a second copy meanwhile is a duplicate too. */
   private readonly inProgress = new Set<string>()
+  /** Ids acked here whose `store.add` has not resolved yet: seen, whatever the store says. */
+  private readonly recording = new Set<string>()
   private unbounded = false
   private upstreamDone = false
   private readonly loop = new DrainLoop(() => this.drainOnce())
@@ -122,23 +135,27 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
     let seen: boolean | Promise<boolean>
     try {
       id = this.key(delivery)
-      seen = id === undefined ? false : this.store.has(id)
+      seen = id === undefined ? false : this.recording.has(id) || this.store.has(id)
     } catch (error) {
       delivery.nack()
       this.fail(error)
       return
     }
-    const entry: Pending = { delivery, id, seen: typeof seen === 'boolean' ? seen : null }
+    const entry: Pending = { delivery, id, seen: typeof seen === 'boolean' ? seen : null, ackedHere: false }
     this.pending.push(entry)
     if (typeof seen !== 'boolean') {
       seen.then(
         (value) => {
           entry.seen = value
+          if (this.done && !value && id !== undefined) this.release(id) // answered after a cancel: never emitted
           this.loop.drain()
         },
         (error: unknown) => {
           if (this.done) return
-          for (const p of this.pending) p.delivery.nack()
+          for (const p of this.pending) {
+            p.delivery.nack()
+            if (p.seen === false && p.id !== undefined) this.release(p.id)
+          }
           this.pending.length = 0
           this.fail(error)
         },
@@ -160,8 +177,22 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
   override cancel(): void {
     super.cancel()
     this.done = true
-    for (const p of this.pending) p.delivery.nack()
+    for (const p of this.pending) {
+      p.delivery.nack()
+      if (p.seen === false && p.id !== undefined) this.release(p.id)
+    }
     this.pending.length = 0
+  }
+
+  private release(id: string): void {
+    if (this.store.release === undefined) return
+    let released: Promise<void>
+    try {
+      released = Promise.resolve(this.store.release(id))
+    } catch (error) {
+      released = Promise.reject(error)
+    }
+    void released.catch(reportUnhandled)
   }
 
   private drainOnce(): void {
@@ -169,7 +200,7 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
       const head = this.pending[0] as Pending
       if (head.seen === null) return
       this.pending.shift()
-      if (head.seen || (head.id !== undefined && this.inProgress.has(head.id))) {
+      if (head.seen || head.ackedHere || (head.id !== undefined && this.inProgress.has(head.id))) {
         head.delivery.ack()
         try {
           this.onDuplicate?.(head.delivery)
@@ -185,8 +216,18 @@ class IdempotentSubscriber extends Pipe<Delivery, Delivery> {
         this.inProgress.add(id)
         head.delivery.onSettled((outcome) => {
           this.inProgress.delete(id)
+          if (outcome !== 'acked') return this.release(id)
+          // copies already looked up may have been answered "not seen" before this ack: they are duplicates
+          for (const p of this.pending) if (p.id === id) p.ackedHere = true
+          this.recording.add(id)
           // a store that fails to record the id cannot drop a message, only miss a later duplicate: tell the hook
-          if (outcome === 'acked') void Promise.resolve(this.store.add(id)).catch(reportUnhandled)
+          let added: Promise<void>
+          try {
+            added = Promise.resolve(this.store.add(id))
+          } catch (error) {
+            added = Promise.reject(error)
+          }
+          void added.catch(reportUnhandled).finally(() => this.recording.delete(id))
         })
       }
       this.downstream.onNext(head.delivery)

@@ -14,4 +14,5 @@ export { AmqpChannelError, AmqpConnectionError, AmqpParkError, AmqpPublishError,
 export { injectTrace, withTraceContext } from './tracing'
 export { attempts, parkWith, retryOrPark, topology, topologyNames, workQueue, type WorkQueueOptions } from './topology'
 export { idempotent, MemoryDedupStore, type DedupStore, type IdempotentOptions } from './idempotent'
+export { DedupStoreError, RedisDedupStats, RedisDedupStore, type DedupUnavailableEvent, type DedupUnavailablePolicy, type RedisDedupClient, type RedisDedupStoreOptions } from './redis-dedup-store'
 export { queueDepth, type QueueDepth } from './queue-depth'

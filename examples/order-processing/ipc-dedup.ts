@@ -3,9 +3,9 @@
  *
  * An in-memory store per process cannot see ids another process handled: after a worker
  * dies, its redelivered messages go to the others, and a client's re-send can land on any
- * worker. A shared store is needed. In production that is Redis (`SET id 1 NX PX ttl`) or a
- * table with a unique key; here — no Redis client is a dependency of sluice — the parent
- * that forked the workers keeps the set and answers over the IPC channel. Same contract
+ * worker. A shared store is needed. In production that is Redis (`RedisDedupStore`, which the
+ * workers use when the harness is given `dedup.redisUrl`) or a table with a unique key; by
+ * default the parent that forked the workers keeps the set and answers over the IPC channel. Same contract
  * as any `DedupStore`: `has(id)` asks, `add(id)` records an id once its delivery is acked.
  *
  * Guarantee: a message whose ack reached the parent's store before the copy was looked up

@@ -6,10 +6,14 @@
  *
  *   fork('dist/examples/order-processing/scale-out-worker.js', [], { env: { AMQP_URL, QUEUE, PREFETCH, CONCURRENCY, WORK_CPU_US, WORK_IO_MS, WORKER_NAME } })
  *
+ * With DEDUP_REDIS_URL set, the shared store is a `RedisDedupStore` over an ioredis client
+ * (keys under DEDUP_PREFIX, policy DEDUP_UNAVAILABLE = 'hold' | 'pass', claims lasting
+ * DEDUP_LEASE_MS) instead of the parent.
+ *
  * The parent sends `{ kind: 'stop' }` for a graceful stop (`connection.close()`); with
  * WAIT_FOR_GO=1 the worker connects, reports ready and consumes only after `{ kind: 'go' }`.
  */
-import { connect, consume, ConsumerStats, idempotent, workQueue, type Delivery } from '../../adapters/amqp'
+import { connect, consume, ConsumerStats, idempotent, RedisDedupStore, workQueue, type DedupStore, type Delivery, type RedisDedupStats } from '../../adapters/amqp'
 import { IpcDedupStore } from './ipc-dedup'
 
 export interface WorkerReport {
@@ -21,6 +25,8 @@ export interface WorkerReport {
   duplicates: number
   processed: number
   final: boolean
+  /** The Redis store's counters, when the worker uses one. */
+  dedup?: RedisDedupStats
 }
 
 export type WorkerMessage = WorkerReport | { kind: 'ready'; name: string } | { kind: 'effect'; id: string } | { kind: 'failed'; error: string }
@@ -56,7 +62,9 @@ async function main(): Promise<void> {
   let redelivered = 0
   let duplicates = 0
   let processed = 0
-  const report = (final: boolean): void => send({ kind: 'stats', name, pid: process.pid, stats, redelivered, duplicates, processed, final })
+  const redis = await redisStore()
+  const store: DedupStore = redis?.store ?? new IpcDedupStore()
+  const report = (final: boolean): void => send({ kind: 'stats', name, pid: process.pid, stats, redelivered, duplicates, processed, final, ...(redis === null ? {} : { dedup: redis.store.stats }) })
   const timer = setInterval(() => report(false), 50)
   let go: () => void = () => undefined
   const started = process.env.WAIT_FOR_GO === '1' ? new Promise<void>((resolve) => (go = resolve)) : Promise.resolve()
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
   const done = consume(connection, { queue, prefetch, stats })
     .pipe(
       idempotent({
-        store: new IpcDedupStore(),
+        store,
         key: (d: Delivery) => {
           if (d.redelivered) redelivered++
           return d.properties.messageId as string | undefined
@@ -98,7 +106,20 @@ async function main(): Promise<void> {
     clearInterval(timer)
     report(true)
     await connection.close()
+    redis?.client.disconnect()
   }
+}
+
+/** A `RedisDedupStore` when DEDUP_REDIS_URL is set; ioredis is loaded only then. */
+async function redisStore(): Promise<{ store: RedisDedupStore; client: { disconnect(): void } } | null> {
+  const url = process.env.DEDUP_REDIS_URL
+  if (url === undefined || url === '') return null
+  const { Redis } = await import('ioredis')
+  // reconnect quickly, and let the store's policy (not ioredis' retry budget) decide what a held check does
+  const client = new Redis(url, { retryStrategy: (n: number) => Math.min(50 * n, 500), maxRetriesPerRequest: null })
+  client.on('error', () => undefined) // reconnection is ioredis' job; the store reports what it could not do
+  const unavailable = process.env.DEDUP_UNAVAILABLE === 'pass' ? 'pass' : 'hold'
+  return { store: new RedisDedupStore({ client, prefix: process.env.DEDUP_PREFIX ?? 'sluice:dedup:', unavailable, leaseMs: env('DEDUP_LEASE_MS', 60_000), timeoutMs: 1000 }), client }
 }
 
 if (require.main === module) {

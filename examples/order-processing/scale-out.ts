@@ -20,8 +20,9 @@ export interface ScaleOutOptions {
   workers: number
   /** Distinct orders published. */
   messages: number
-  /** Client re-sends: copies of the first `resends` orders, same messageId, published after all the others. */
+  /** Client re-sends: copies of `resends` orders from `resendFrom` (default 0), same messageId, published after all the others. */
   resends?: number
+  resendFrom?: number
   prefetch?: number
   concurrency?: number
   /** Per-message work in the worker: CPU spin (µs) and an async wait (ms). */
@@ -34,6 +35,10 @@ export interface ScaleOutOptions {
   deadlineMs?: number
   /** Connection names start with this (for `rabbitmqctl` inspection). Default 'sluice-scale'. */
   namePrefix?: string
+  /** The shared dedupe store: the parent over IPC (default), or Redis at `url` (`RedisDedupStore` in each worker). */
+  dedup?: { redisUrl: string; prefix: string; unavailable?: 'hold' | 'pass'; leaseMs?: number }
+  /** Called as each effect (a processed order) reaches the parent. */
+  onEffect?: (id: string, worker: string, processedTotal: number) => void
 }
 
 export interface ScaleOutResult {
@@ -86,7 +91,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
   for (let i = 0; i < options.messages; i++) {
     orders.push({ content: JSON.stringify({ id: `order-${i}`, customer: `c${i % 97}` }), properties: { messageId: `order-${i}`, contentType: 'application/json' } })
   }
-  for (let i = 0; i < resends; i++) orders.push(orders[i] as OutgoingMessage)
+  for (let i = 0; i < resends; i++) orders.push(orders[(options.resendFrom ?? 0) + i] as OutgoingMessage)
   const publishAll = async (): Promise<number> => {
     const sink = publish(connection, { exchange: '', routingKey: options.queue, maxInFlight: 1000, persistent: false })
     Flow.from(orders).subscribe(sink)
@@ -107,6 +112,10 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
           WORK_CPU_US: String(options.work?.cpuUs ?? 0),
           WORK_IO_MS: String(options.work?.ioMs ?? 0),
           WAIT_FOR_GO: options.prefill === true ? '1' : '0',
+          DEDUP_REDIS_URL: options.dedup?.redisUrl ?? '',
+          DEDUP_PREFIX: options.dedup?.prefix ?? '',
+          DEDUP_UNAVAILABLE: options.dedup?.unavailable ?? 'hold',
+          DEDUP_LEASE_MS: String(options.dedup?.leaseMs ?? 60_000),
         },
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       })
@@ -128,6 +137,7 @@ export async function runScaleOut(options: ScaleOutOptions): Promise<ScaleOutRes
               effects.set(m.id, n + 1)
               processedTotal++
               if (n === 0 && effects.size === options.messages) lastDistinct = Date.now()
+              options.onEffect?.(m.id, name, processedTotal)
               onProgress()
             }
           })

@@ -82,6 +82,47 @@ describe('idempotent', () => {
     })
   })
 
+  describe('when the store answers late', () => {
+    /** An async store whose answers and records are released by the test. */
+    function manualStore() {
+      const ids = new Set<string>()
+      const answers: (() => void)[] = []
+      const records: (() => void)[] = []
+      const store = {
+        has: (id: string) => new Promise<boolean>((r) => answers.push(() => r(ids.has(id)))),
+        add: (id: string) => new Promise<void>((r) => records.push(() => (ids.add(id), r()))),
+      }
+      return { store, release: (list: (() => void)[]) => list.splice(0).forEach((f) => f()), answers, records }
+    }
+
+    it('drops a copy whose lookup was answered "not seen" before the first copy was acked here', async () => {
+      const m = manualStore()
+      const source = new TestPublisher<Delivery>()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => d.ack() })
+      Flow.from(source).pipe(idempotent({ store: m.store })).subscribe(ts)
+      source.next(delivery('k'), delivery('k')) // both looked up at once: both answers are "not seen"
+      m.release(m.answers)
+      await new Promise((r) => setImmediate(r))
+      expect(ts.values).toHaveLength(1)
+    })
+
+    it('treats an id acked here as seen until the store has recorded it', async () => {
+      const m = manualStore()
+      const source = new TestPublisher<Delivery>()
+      const ts = new TestSubscriber<Delivery>({ initialRequest: 10, onNext: (d) => d.ack() })
+      Flow.from(source).pipe(idempotent({ store: m.store })).subscribe(ts)
+      source.next(delivery('r'))
+      m.release(m.answers)
+      await new Promise((r) => setImmediate(r))
+      expect(m.records).toHaveLength(1) // acked, record pending
+      source.next(delivery('r'))
+      m.release(m.answers)
+      await new Promise((r) => setImmediate(r))
+      expect(ts.values).toHaveLength(1)
+      m.release(m.records)
+    })
+  })
+
   it('passes deliveries without a messageId through', () => {
     const ts = new TestSubscriber<Delivery>({ initialRequest: 10 })
     Flow.of(delivery(undefined), delivery(undefined)).pipe(idempotent()).subscribe(ts)
