@@ -4,11 +4,11 @@ import { addCap, produced, received, take } from '../lib/demand'
 import { DemandPipe } from '../lib/demand-pipe'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { func } from '../lib/options'
+import { func, optional } from '../lib/options'
 import type { Operator, Subscriber } from '../lib/protocol'
 import { booleanOption, optionsObject } from './time-options'
 
-export interface MapAsyncOptions {
+export interface MapAsyncOptions<R = unknown> {
   /**
    * Most calls in flight at once: a positive integer, or an `AdaptiveLimit` that sizes the
    * window from the calls' latencies (and may be shared with other stages). Required.
@@ -16,6 +16,12 @@ export interface MapAsyncOptions {
   concurrency: number | AdaptiveLimit
   /** Emit results in the order of the elements (default `true`) or as they complete. */
   ordered?: boolean
+  /**
+   * With an adaptive `concurrency`: results for which this returns true are reported to the
+   * limit as drops (a timeout or an overload answer the function caught and turned into a
+   * value), so the limit backs off without the flow failing. Default: none.
+   */
+  isDrop?: (result: R) => boolean
 }
 
 /** The function `mapAsync` calls: may return a value or a promise of one. */
@@ -50,17 +56,19 @@ export type AsyncProject<T, R> = (value: T, index: number) => R | PromiseLike<R>
  * throw teaches nothing). When the limit shrinks nothing in flight is cancelled: the stage
  * starts and requests nothing more until it is under the limit again.
  *
- * Options: `concurrency` (required, positive integer or `AdaptiveLimit`), `ordered` (default `true`).
+ * Options: `concurrency` (required, positive integer or `AdaptiveLimit`), `ordered` (default
+ * `true`), `isDrop` (with an adaptive limit: results to report as drops; default none).
  *
  * @example
  * await Flow.of(1, 2, 3).pipe(mapAsync(async (id) => fetchUser(id), { concurrency: 2 })).toArray()
  */
-export function mapAsync<T, R>(fn: AsyncProject<T, R>, options: MapAsyncOptions): Operator<T, R> {
+export function mapAsync<T, R>(fn: AsyncProject<T, R>, options: MapAsyncOptions<R>): Operator<T, R> {
   const project = func<AsyncProject<T, R>>('mapAsync', 'fn', fn)
   const opts = optionsObject('mapAsync', options)
   const concurrency = windowOption('mapAsync', 'concurrency', opts.concurrency)
   const ordered = booleanOption('mapAsync', 'ordered', opts.ordered, true)
-  return (source) => new Flow<R>((subscriber) => source.subscribe(new AsyncStage(subscriber, project, concurrency, ordered)))
+  const isDrop = optional<((result: R) => boolean) | undefined>(opts.isDrop, undefined, (v) => func<(result: R) => boolean>('mapAsync', 'isDrop', v))
+  return (source) => new Flow<R>((subscriber) => source.subscribe(new AsyncStage(subscriber, project, concurrency, ordered, isDrop)))
 }
 
 /** One element in a slot of an `AsyncStage`. */
@@ -101,6 +109,7 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
     private readonly fn: AsyncProject<T, R>,
     window: Window,
     private readonly ordered: boolean,
+    private readonly isDrop?: ((result: R) => boolean) | undefined,
   ) {
     super(downstream)
     if (typeof window === 'number') {
@@ -240,7 +249,19 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
   }
 
   private settleSuccess(entry: StageEntry<T, R>, value: R): void {
-    settle(entry)?.succeeded()
+    const call = settle(entry)
+    if (call !== undefined) {
+      let dropped = false
+      try {
+        dropped = this.isDrop?.(value) === true
+      } catch (error) {
+        call.ignored()
+        this.settleFailure(entry, error)
+        return
+      }
+      if (dropped) call.dropped()
+      else call.succeeded()
+    }
     if (this.done || entry.state !== 'running') return
     entry.state = 'done'
     entry.result = value

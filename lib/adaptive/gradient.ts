@@ -9,7 +9,7 @@ export interface GradientConfig extends LimitBounds {
   readonly windowSamples: number
   /** Re-probe the baseline at most this often (ms) while latency sits above it. BBR re-measures its min RTT every 10 s. */
   readonly probeIntervalMs: number
-  /** Samples a probe collects (Envoy `min_rtt_calc_params.request_count` 50; 25 here: the probe costs throughput). */
+  /** Samples a probe collects (Envoy `min_rtt_calc_params.request_count` 50; 15 by default: the probe costs throughput). */
   readonly probeSamples: number
   /** Concurrency during a probe (Envoy `min_concurrency`, 3). */
   readonly probeConcurrency: number
@@ -47,6 +47,7 @@ export class GradientAlgorithm implements LimitAlgorithm {
   private windowMaxInFlight = 0
   private shrinking = 0
   private nextProbeAt = 0
+  private lastDropCut = -Infinity
   private readonly random = new Jitter(0x6a7d)
 
   constructor(private readonly config: GradientConfig) {
@@ -63,6 +64,11 @@ export class GradientAlgorithm implements LimitAlgorithm {
 
   sample(s: LimitSample): LimitDecision {
     if (this.mode.kind === 'probing') return this.probeSample(this.mode, s)
+    if (s.dropped && s.startedAt >= this.lastDropCut) {
+      // a timeout or a drop does not wait for the window: back off at once, once per epoch (NCL #137, #176)
+      this.lastDropCut = s.endedAt
+      return this.set(Math.floor(this.current * 0.5))
+    }
     if (this.windowStart === null) this.windowStart = s.startedAt
     this.window.push(s.rttMs)
     if (s.inFlight > this.windowMaxInFlight) this.windowMaxInFlight = s.inFlight
@@ -82,7 +88,8 @@ export class GradientAlgorithm implements LimitAlgorithm {
     const gradient = clamp((this.baseline * (1 + this.config.tolerance)) / rtt, 0.5, 2)
     const scaled = gradient * this.current
     let next = Math.floor(scaled + Math.sqrt(scaled))
-    if (next > this.current && 2 * used < this.current) next = this.current
+    // growth needs use: never above twice the most calls the window had in flight (NCL's I ≥ L/2 gate)
+    if (next > this.current) next = Math.max(this.current, Math.min(next, 2 * used))
     return this.set(next)
   }
 

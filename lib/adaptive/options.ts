@@ -50,7 +50,7 @@ export interface GradientLimitOptions extends CommonLimitOptions {
   readonly windowSamples?: number
   /** Baseline re-probe interval (ms). Default 10000 (BBR's 10 s min-RTT window). */
   readonly probeIntervalMs?: number
-  /** Samples per probe. Default 25. */
+  /** Samples per probe. Default 15 (Envoy 50, NCL windows 10: a short probe costs little throughput). */
   readonly probeSamples?: number
   /** Limit during a probe. Default 3 (Envoy `min_concurrency`). */
   readonly probeConcurrency?: number
@@ -113,7 +113,7 @@ export function limitOptions(options: unknown): ResolvedLimitOptions {
       const windowMs = optional(o.windowMs, 100, (v) => nonNegative('windowMs', v))
       const windowSamples = optional(o.windowSamples, 10, (v) => positiveInt(API, 'windowSamples', v))
       const probeIntervalMs = optional(o.probeIntervalMs, 10_000, (v) => positiveNumber(API, 'probeIntervalMs', v))
-      const probeSamples = optional(o.probeSamples, 25, (v) => positiveInt(API, 'probeSamples', v))
+      const probeSamples = optional(o.probeSamples, 15, (v) => positiveInt(API, 'probeSamples', v))
       const probeConcurrency = optional(o.probeConcurrency, 3, (v) => positiveInt(API, 'probeConcurrency', v))
       const jitter = optional(o.jitter, 0.15, (v) => {
         if (typeof v === 'number' && v >= 0 && v <= 1) return v
