@@ -154,6 +154,14 @@ describe('adaptiveLimit', () => {
       expect(m.limit).toBeLessThanOrEqual(40)
     })
 
+    it('Gradient halves the limit on a drop at once, once per epoch (a burst of timeouts is one signal)', () => {
+      const m = machine('gradient', { initial: 100 })
+      for (let i = 0; i < 30; i++) m.sample({ startedAt: 0, endedAt: 100 + i, rttMs: 100 + i, inFlight: 100, dropped: true })
+      expect(m.limit).toBe(50)
+      m.sample({ startedAt: 101, endedAt: 201, rttMs: 100, inFlight: 50, dropped: true })
+      expect(m.limit).toBe(25)
+    })
+
     it('Gradient ignores, during a probe, calls that started before it (they carry the old queue)', () => {
       const m = machine('gradient', { probeIntervalMs: 1, windowSamples: 1, windowMs: 0, probeSamples: 2 }) as GradientAlgorithm
       m.sample({ startedAt: 0, endedAt: 10, rttMs: 10, inFlight: 20, dropped: false }) // baseline 10

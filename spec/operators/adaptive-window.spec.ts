@@ -139,6 +139,16 @@ describe('an adaptive window', () => {
       ts.assertValues([1, 2]).assertComplete()
     })
 
+    it('reports results that isDrop marks as drops, without failing the flow', async () => {
+      const limit = adaptiveLimit({ algorithm: 'aimd', initial: 5 })
+      const ts = new TestSubscriber<string>({ initialRequest: 10 })
+      Flow.of(1, 2).pipe(mapAsync(async (x: number) => (x === 1 ? 'timeout' : 'ok'), { concurrency: limit, isDrop: (r) => r === 'timeout' })).subscribe(ts)
+      await new Promise((r) => setImmediate(r))
+      ts.assertValues(['timeout', 'ok']).assertComplete()
+      expect(limit.stats()).toMatchObject({ drops: 1, samples: 2, current: 4 })
+      expect(() => mapAsync((x) => x, { concurrency: limit, isDrop: 5 as never })).toThrow('mapAsync: isDrop must be a function, got 5')
+    })
+
     it('feeds the limit: a rejected call is a drop', async () => {
       const limit = adaptiveLimit({ algorithm: 'aimd', initial: 5 })
       const ts = new TestSubscriber<number>({ initialRequest: 10 })
