@@ -5,6 +5,7 @@ import { TestPublisher, TestSubscriber, verifyPublisher } from '../../lib/testin
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import { mapAsync } from '../../operators/map-async'
 import { mergeMap } from '../../operators/merge-map'
+import { tap } from '../../operators/tap'
 import { BOOM } from './time-kit'
 
 const gradient = (): AdaptiveLimit => adaptiveLimit({ algorithm: 'gradient', initial: 3, min: 1, max: 8 })
@@ -107,6 +108,39 @@ describe('an adaptive window', () => {
         ),
         { numRuns: 60 },
       )
+    })
+
+    it('docs/adaptive.md timeline: the limit shrinks to 1 at t=2; calls in flight finish, then 1 is requested', () => {
+      const s = new VirtualScheduler()
+      const limit = adaptiveLimit({ algorithm: 'gradient', initial: 3, min: 1, max: 10, scheduler: s })
+      const requests: [number, number][] = []
+      const starts: [number, string][] = []
+      const outputs: [number, string][] = []
+      const source = Flow.of('a', 'b', 'c', 'd').pipe(tap<string>({ request: (n: number) => void requests.push([s.now(), n]) }))
+      const ts = new TestSubscriber<string>({ initialRequest: Infinity, onNext: (v) => outputs.push([s.now(), v]) })
+      source
+        .pipe(
+          mapAsync(
+            (x: string) => {
+              starts.push([s.now(), x])
+              return new Promise<string>((resolve) => s.schedule(() => resolve(x.toUpperCase()), 4))
+            },
+            { concurrency: limit },
+          ),
+        )
+        .subscribe(ts)
+      s.schedule(() => limit.start().dropped(), 2)
+      return (async () => {
+        for (let t = 0; t <= 10; t++) {
+          s.advanceTo(t)
+          await new Promise((r) => setImmediate(r))
+        }
+        expect(limit.current).toBe(1)
+        expect(requests).toEqual([[0, 3], [4, 1]])
+        expect(starts).toEqual([[0, 'a'], [0, 'b'], [0, 'c'], [4, 'd']])
+        expect(outputs).toEqual([[4, 'A'], [4, 'B'], [4, 'C'], [8, 'D']])
+        ts.assertComplete()
+      })()
     })
 
     it('when the limit shrinks, cancels nothing in flight and starts nothing new until under it', () => {
