@@ -58,6 +58,8 @@ export interface Sample {
   outstanding: number
   /** The window in force: an adaptive limit's current value, a static window, or the consumer's slots. */
   limit: number
+  /** p99 latency (ms) of the calls that ended since the previous sample; null if none. */
+  callLatencyP99: number | null
 }
 
 export interface LatencyStats {
@@ -215,6 +217,7 @@ class Run {
   readonly callLog: [number, number, boolean, number][] = []
   nTimedOut = 0
   goodput = 0
+  private sampledCalls = 0
   window: () => number
   strategyCalls = false
   readonly downstream: Downstream
@@ -447,7 +450,9 @@ class Run {
       requested: this.requestedTotal,
       outstanding: this.outstanding >= UNBOUNDED ? -1 : this.outstanding,
       limit: this.window(),
+      callLatencyP99: latencyStats(this.callLog.slice(this.sampledCalls).map((c) => c[1])).p99,
     })
+    this.sampledCalls = this.callLog.length
   }
 
   private phases(): PhaseResult[] {
