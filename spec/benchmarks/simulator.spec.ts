@@ -182,6 +182,45 @@ describe('the downstream model (issue #12)', () => {
     expect(new Set(adaptive.samples.map((x) => x.limit)).size).toBeGreaterThan(3)
   })
 
+  it('conserves every element with random downstreams, timeouts, degrades and steps (fast-check)', () => {
+    const ids = ['concurrency:4', 'concurrency:64', 'adaptive:aimd', 'adaptive:vegas', 'adaptive:gradient', 'adaptive:gradient:codel', 'buffer:codel:100', 'buffer:drop-oldest:50', 'batch:8:5']
+    const arb = fc.record({
+      rate: fc.integer({ min: 100, max: 3000 }),
+      dist: fc.constantFrom('fixed' as const, 'exponential' as const, 'pareto' as const),
+      meanMs: fc.double({ min: 0.5, max: 5, noNaN: true }),
+      capacity: fc.integer({ min: 1, max: 8 }),
+      concurrency: fc.integer({ min: 1, max: 16 }),
+      rttMs: fc.integer({ min: 0, max: 20 }),
+      timeoutMs: fc.option(fc.integer({ min: 5, max: 200 }), { nil: undefined }),
+      degrade: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 800 }), forMs: fc.integer({ min: 1, max: 400 }), factor: fc.double({ min: 0.5, max: 20, noNaN: true }) }), { nil: undefined }),
+      step: fc.option(fc.record({ atMs: fc.integer({ min: 0, max: 800 }), capacity: fc.integer({ min: 1, max: 16 }) }), { nil: undefined }),
+    })
+    fc.assert(
+      fc.property(arb, fc.constantFrom(...ids), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (p, id, seed) => {
+        const scenario = parseScenario({
+          name: 'random-downstream',
+          durationMs: 1000,
+          producer: { rate: p.rate },
+          consumer: {
+            service: { dist: p.dist, meanMs: p.meanMs },
+            capacity: p.capacity,
+            concurrency: p.concurrency,
+            rttMs: p.rttMs,
+            ...(p.timeoutMs === undefined ? {} : { timeoutMs: p.timeoutMs }),
+            ...(p.degrade === undefined ? {} : { degrade: [p.degrade] }),
+            ...(p.step === undefined ? {} : { capacitySteps: [p.step] }),
+          },
+        })
+        const r = runScenario(scenario, resolveStrategy(id), seed)
+        expectConserved(r)
+        expect(r.timedOut).toBe(r.droppedBy.timeout ?? 0)
+        if (p.timeoutMs === undefined) expect(r.timedOut).toBe(0)
+        else if (r.callLatency.max !== null) expect(r.callLatency.max).toBeLessThanOrEqual(p.timeoutMs + 1e-9)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
   it('reads the downstream fields of a scenario file and rejects bad ones by name', () => {
     const base = { name: 'x', durationMs: 1000, producer: { rate: 100 }, consumer: { service: { dist: 'fixed', meanMs: 1 } } }
     const ok = parseScenario({ ...base, consumer: { ...base.consumer, capacity: 4, rttMs: 5, timeoutMs: 50, degrade: [{ atMs: 1, forMs: 2, factor: 3 }], capacitySteps: [{ atMs: 5, capacity: 8 }] } })
