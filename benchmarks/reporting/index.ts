@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { pluginSummary, type PluginResult } from '../plugins'
 import type { SimulationReport } from '../sim/index'
 import type { ThroughputReport } from '../throughput/index'
+import { adaptiveCharts } from './adaptive-charts'
 import { simulationCharts, throughputCharts, type Chart } from './charts'
 import { simulationMarkdown, throughputMarkdown } from './markdown'
 import { toSvg } from './render'
@@ -26,6 +27,7 @@ export async function writeReport(dir: string, results: BenchResults): Promise<s
   const charts: Chart[] = [
     ...(results.throughput === null ? [] : throughputCharts(results.throughput)),
     ...(results.simulation === null ? [] : simulationCharts(results.simulation)),
+    ...(results.simulation === null ? [] : adaptiveCharts(results.simulation)),
   ]
   const rendered: { chart: Chart; svg: string }[] = []
   for (const chart of charts) {
