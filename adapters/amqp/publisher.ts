@@ -207,9 +207,12 @@ export class Publisher implements PublishSink {
     }
     const routingKey = this.config.route !== undefined ? this.config.route(message) : (message.routingKey ?? this.config.routingKey)
     if (typeof routingKey !== 'string') throw new TypeError(`amqp.publish: the routing key must be a string, got ${String(routingKey)}`)
+    const own = message.properties
+    // a message's own deliveryMode counts as its persistence (amqplib lets `persistent` override it)
+    const persistent = own?.persistent ?? (own?.deliveryMode === undefined ? this.config.persistent : own.deliveryMode === 2 || own.deliveryMode === true)
     const properties: amqp.Options.Publish = {
-      persistent: this.config.persistent,
-      ...message.properties,
+      ...own,
+      persistent,
       messageId: message.properties?.messageId ?? randomUUID(),
       mandatory: this.config.unroutable !== 'ignore',
     }

@@ -178,12 +178,17 @@ describePika('interop with Python pika 1.2', () => {
     })
   })
 
-  it('a message with deliveryMode: 1 but no persistent: false is sent persistent (sluice defaults persistent: true)', async () => {
+  it("a message's own deliveryMode wins over the persistent default; persistent wins over deliveryMode", async () => {
     const q = await queue()
     const sink = publish(connection, { exchange: '', routingKey: q })
-    Flow.of<OutgoingMessage>({ content: 'x', properties: { deliveryMode: 1 } }, { content: 'y', properties: { deliveryMode: 1, persistent: false } }).subscribe(sink)
+    Flow.of<OutgoingMessage>(
+      { content: 'x', properties: { deliveryMode: 1 } },
+      { content: 'y', properties: { deliveryMode: 1, persistent: false } },
+      { content: 'z', properties: { deliveryMode: 1, persistent: true } },
+      { content: 'w', properties: { deliveryMode: 2 } },
+    ).subscribe(sink)
     await sink.done
-    const seen = ((await python(['consume', AMQP_URL, q, '2'])) as { messages: PikaSeen[] }).messages
-    expect(seen.map((m) => m.properties.deliveryMode)).toEqual([2, 1])
+    const seen = ((await python(['consume', AMQP_URL, q, '4'])) as { messages: PikaSeen[] }).messages
+    expect(seen.map((m) => m.properties.deliveryMode)).toEqual([1, 1, 2, 2])
   })
 })
