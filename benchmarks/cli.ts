@@ -15,7 +15,7 @@ import {
   simulate,
   type Scenario,
 } from './sim/index'
-import { checkNames, LIBRARIES, LIBRARY_LABELS, runThroughput, workloadNames } from './throughput/index'
+import { checkNames, LIBRARIES, LIBRARY_LABELS, runThroughput, SHARED_DEFAULT, workloadNames } from './throughput/index'
 import { WORKLOADS } from './throughput/workloads/index'
 
 /**
@@ -68,13 +68,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (options.runThroughput) {
     const workloads = options.workloads.length > 0 ? options.workloads : workloadNames()
-    const libraries = options.libraries.length > 0 ? options.libraries : LIBRARIES.filter((l) => l !== 'loop')
+    const libraries = options.libraries.length > 0 ? options.libraries : options.shared ? [...SHARED_DEFAULT] : LIBRARIES.filter((l) => l !== 'loop')
     const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput')
-    if (bar === null) console.log(`throughput: ${libraries.length} libraries × ${workloads.length} workloads, one process per library…`)
+    if (bar === null) console.log(`throughput: ${libraries.length} libraries × ${workloads.length} workloads, ${options.shared ? 'all in one process (--shared)' : 'one process per library'}…`)
     results.throughput = await runThroughput({
       workloads,
       libraries,
       quick: options.quick,
+      shared: options.shared,
       onStep: (library, workload) => bar?.increment({ what: `${library} / ${workload}` }),
     })
     bar?.stop()
