@@ -26,6 +26,7 @@ export const LIBRARIES = [
   'sluice-window-256',
   'sluice-queue-64',
   'sluice-for-await-256',
+  'sluice-chunks-256',
   'async-generator',
   'rxjs',
   'most',
@@ -46,6 +47,7 @@ export const LIBRARY_LABELS: Record<Library, string> = {
   'sluice-window-256': 'sluice, credit-window subscriber (adapter-shaped)',
   'sluice-queue-64': 'sluice, queueing subscriber (adapter-shaped)',
   'sluice-for-await-256': 'sluice, for await, prefetch 256',
+  'sluice-chunks-256': 'sluice, for await over chunks(256)',
   'async-generator': 'async generator + for await',
   rxjs: 'RxJS 7',
   most: '@most/core',
@@ -224,6 +226,15 @@ export function reduceWith(source: Publisher<number>, subscriber: WindowReduce |
 export async function reduceForAwait(source: AsyncIterable<number>, fn: (a: number, b: number) => number): Promise<number> {
   let acc = 0
   for await (const x of source) acc = fn(acc, x)
+  return acc
+}
+
+/** `for await` over the chunks of a sluice Flow (`flow.chunks(n)`), folding each chunk with a loop. */
+export async function reduceChunks(source: AsyncIterable<number[]>, fn: (a: number, b: number) => number): Promise<number> {
+  let acc = 0
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i++) acc = fn(acc, chunk[i] as number)
+  }
   return acc
 }
 
