@@ -76,6 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       libraries,
       quick: options.quick,
       shared: options.shared,
+      cpuTime: options.cpuTime,
       onStep: (library, workload) => bar?.increment({ what: `${library} / ${workload}` }),
     })
     bar?.stop()

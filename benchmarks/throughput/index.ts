@@ -38,6 +38,8 @@ export interface ThroughputRow {
 export interface ThroughputReport {
   /** `isolated`: one process per library; `shared`: every library in one process (`--shared`). */
   mode?: 'isolated' | 'shared'
+  /** What was timed: wall time (mitata) or process CPU time (`--cpu-time`). */
+  clock?: 'wall' | 'cpu'
   node: string
   cpu: string
   date: string
@@ -79,6 +81,8 @@ export async function runThroughput(options: {
   libraries?: readonly string[]
   quick: boolean
   shared?: boolean
+  /** Measure process CPU time instead of wall time. */
+  cpuTime?: boolean
   onStep?: (library: string, workload: string) => void
 }): Promise<ThroughputReport> {
   const workloads = options.workloads?.length ? [...options.workloads] : workloadNames()
@@ -90,12 +94,13 @@ export async function runThroughput(options: {
   const warmupMs = options.quick ? 150 : 500
   const measureMs = options.quick ? 200 : 500
   const rounds = options.quick ? 2 : 3
+  const clock = options.cpuTime === true ? 'cpu' : 'wall'
   const rows: ThroughputRow[] = []
   let node = process.version
   let cpu = 'unknown'
   const processes: { script: string; request: WorkerRequest | SharedRequest }[] = shared
-    ? [{ script: 'shared.js', request: { libraries, workloads, warmupMs, measureMs, rounds } }]
-    : libraries.map((library) => ({ script: 'worker.js', request: { library, workloads, warmupMs, measureMs, rounds } }))
+    ? [{ script: 'shared.js', request: { libraries, workloads, warmupMs, measureMs, rounds, clock } }]
+    : libraries.map((library) => ({ script: 'worker.js', request: { library, workloads, warmupMs, measureMs, rounds, clock } }))
   for (const { script, request } of processes) {
     const lines = await runWorker(script, request, (line) => {
       if (line.type !== 'meta') options.onStep?.(line.library, line.workload)
@@ -110,6 +115,7 @@ export async function runThroughput(options: {
   rows.unshift(...loopRows(rows, workloads))
   return {
     mode: shared ? 'shared' : 'isolated',
+    clock,
     node,
     cpu,
     date: new Date().toISOString(),

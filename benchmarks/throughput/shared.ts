@@ -1,6 +1,6 @@
 import { cpus } from 'node:os'
 import type { Library } from './common'
-import { emit, measureCase, time, type Measure } from './worker'
+import { emit, measureCase, measurer, time, type Measure } from './worker'
 import { WORKLOADS } from './workloads/index'
 
 /**
@@ -18,15 +18,16 @@ export interface SharedRequest {
   warmupMs: number
   measureMs: number
   rounds: number
+  clock?: 'wall' | 'cpu'
 }
 
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as SharedRequest
-  const mitata = (await import('mitata')) as unknown as { measure: Measure }
+  const measure = await measurer(request.clock)
   emit({ type: 'meta', node: process.version, cpu: cpus()[0]?.model ?? 'unknown' })
-  await warmEverything(mitata.measure, request)
+  await warmEverything(measure, request)
   for (const name of request.workloads) {
-    for (const library of request.libraries) emit(await measureCase(mitata.measure, name, library, request))
+    for (const library of request.libraries) emit(await measureCase(measure, name, library, request))
   }
 }
 
