@@ -1,6 +1,6 @@
 import { Flow } from '../../lib/flow'
 import { filter, map, scan } from '../../operators/index'
-import { add1, even, numbers, passthrough, reduceWithBatches, sum } from './common'
+import { add1, even, numbers, passthrough, reduceChunks, reduceForAwait, reduceWithBatches, sum } from './common'
 
 /**
  * The megamorphism probe behind docs/performance.md: runs some pipelines (`--warm`), then
@@ -28,6 +28,8 @@ const CASES: Record<string, () => number | Promise<number>> = {
   'other-reducer': () => Flow.from(a).pipe(filter(even), map(add1)).reduce(passthrough, 0),
   'other-map': () => Flow.from(a).pipe(filter(even), map((x: number) => x + 2)).reduce(sum, 0),
   scan: () => Flow.from(a).pipe(scan(sum, 0)).reduce(passthrough, 0),
+  'for-await-256': () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
+  'chunks-256': () => reduceChunks(Flow.from(a).pipe(filter(even), map(add1)).chunks(256), sum),
 }
 
 /** Median CPU µs per run over batches of about 20 ms, for `ms` of wall time. */

@@ -36,20 +36,28 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
   readonly [TRUSTED] = true as const
   private upstream: Subscription = EMPTY_SUBSCRIPTION
   private subscribed = false
-  private buffer: T[] = []
+  /**
+   * The chunk being filled (allocated at `size`, `filled` used) and the full ones waiting
+   * (`full[fullHead…]`): each element is written once, into its chunk, which is handed out
+   * as is — no copy, no growth (a partial one is truncated to `filled`).
+   */
+  private filling: T[]
+  private filled = 0
+  private full: T[][] = []
+  private fullHead = 0
   private waiter: Waiter<T> | null = null
   private flushScheduled = false
   private end: End | null = null
   private readonly flush = (): void => {
     this.flushScheduled = false
     const waiter = this.waiter
-    if (waiter === null || this.buffer.length === 0) return
+    if (waiter === null || this.empty()) return
     this.waiter = null
     waiter.resolve({ value: this.take(), done: false })
   }
   private readonly onAbort = (): void => {
     this.upstream.cancel()
-    this.buffer = []
+    this.clear()
     this.finish({ kind: 'error', error: this.signal?.reason instanceof Error ? this.signal.reason : new AbortError(this.signal?.reason) })
   }
 
@@ -58,7 +66,9 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
     private readonly size: number,
     private readonly window: number,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.filling = new Array<T>(size)
+  }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T[]> {
     return this
@@ -66,7 +76,7 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
 
   next(): Promise<IteratorResult<T[]>> {
     if (!this.subscribed) this.subscribe()
-    if (this.buffer.length > 0 && this.waiter === null) return Promise.resolve({ value: this.take(), done: false })
+    if (!this.empty() && this.waiter === null) return Promise.resolve({ value: this.take(), done: false })
     if (this.end !== null) return this.ended()
     if (this.waiter !== null) return Promise.reject(new Error('chunks: next() called before the previous next() settled'))
     return new Promise((resolve, reject) => {
@@ -77,7 +87,7 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
   return(): Promise<IteratorResult<T[]>> {
     this.upstream.cancel()
     this.end ??= { kind: 'complete' }
-    this.buffer = []
+    this.clear()
     this.signal?.removeEventListener('abort', this.onAbort)
     const waiter = this.waiter
     this.waiter = null
@@ -96,9 +106,14 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
 
   onNext(value: T): void {
     if (this.end !== null) return
-    this.buffer.push(value)
+    this.filling[this.filled++] = value
+    if (this.filled === this.size) {
+      this.full.push(this.filling)
+      this.filling = new Array<T>(this.size)
+      this.filled = 0
+    }
     if (this.waiter === null) return
-    if (this.buffer.length >= this.size) this.flush()
+    if (this.fullHead < this.full.length) this.flush()
     else if (!this.flushScheduled) {
       this.flushScheduled = true
       queueMicrotask(this.flush)
@@ -127,19 +142,35 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
     this.source.subscribe(this)
   }
 
-  /** Up to `size` buffered elements (the caller checked there is one); their demand is requested again. */
+  /** The oldest full chunk, or the one being filled (the caller checked one is not empty); its demand is requested again. */
   private take(): T[] {
-    const buffer = this.buffer
     let chunk: T[]
-    if (buffer.length <= this.size) {
-      chunk = buffer
-      this.buffer = []
+    if (this.fullHead < this.full.length) {
+      chunk = this.full[this.fullHead] as T[]
+      this.full[this.fullHead++] = []
+      if (this.fullHead === this.full.length) {
+        this.full.length = 0
+        this.fullHead = 0
+      }
     } else {
-      chunk = buffer.slice(0, this.size)
-      this.buffer = buffer.slice(this.size)
+      chunk = this.filling
+      chunk.length = this.filled
+      this.filling = new Array<T>(this.size)
+      this.filled = 0
     }
     if (this.end === null) this.upstream.request(chunk.length)
     return chunk
+  }
+
+  private empty(): boolean {
+    return this.fullHead === this.full.length && this.filled === 0
+  }
+
+  private clear(): void {
+    this.filling = []
+    this.filled = 0
+    this.full = []
+    this.fullHead = 0
   }
 
   private finish(end: End): void {
@@ -149,7 +180,7 @@ class ChunkIterator<T> implements AsyncIterableIterator<T[]>, Subscriber<T> {
     const waiter = this.waiter
     if (waiter === null) return
     this.waiter = null
-    if (this.buffer.length > 0) waiter.resolve({ value: this.take(), done: false })
+    if (!this.empty()) waiter.resolve({ value: this.take(), done: false })
     else if (end.kind === 'complete') waiter.resolve({ value: undefined, done: true })
     else {
       this.end = { kind: 'complete' } // the error is delivered once; later next() calls are done
