@@ -15,6 +15,10 @@ export interface BenchOptions {
   /** Re-render a report from a JSON written by `--json` instead of running anything. */
   fromJson: string | null
   quick: boolean
+  /** Throughput: every library in one process after a warm-up of all of them (`--shared`). */
+  shared: boolean
+  /** Throughput: time in process CPU time instead of wall time (`--cpu-time`). */
+  cpuTime: boolean
   runSim: boolean
   runThroughput: boolean
   /** Throughput: only these workloads / libraries (empty = all). */
@@ -42,6 +46,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --workloads a,b             throughput workloads (default: all)
   --libraries a,b             throughput libraries (default: all)
   --quick                     shorter throughput measurements (noisier)
+  --shared                    throughput: all libraries in ONE process, every case warmed up first
+                              (default libraries: the sluice variants and most)
+  --cpu-time                  throughput: measure process CPU time, not wall time (a loaded machine)
   --json out.json             write every figure as JSON
   --report dir/               write an HTML page with charts, the SVGs and a markdown summary
   --from-json in.json         with --report: render a report from an earlier --json file
@@ -73,7 +80,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const scenarioFiles = list(v['scenario-file'])
   const strategies = list(v.strategies)
   const simAsked = scenarios.length > 0 || scenarioFiles.length > 0 || strategies.length > 0
-  const throughputAsked = v.throughput === true || list(v.workloads).length > 0 || list(v.libraries).length > 0
+  const throughputAsked = v.throughput === true || v.shared === true || v['cpu-time'] === true || list(v.workloads).length > 0 || list(v.libraries).length > 0
   const fromJson = v['from-json'] ?? null
   if (fromJson !== null && v.report === undefined) throw new UsageError('--from-json needs --report dir/')
   const pluginsOnly = v['plugins-only'] === true
@@ -91,6 +98,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     report: v.report ?? null,
     fromJson,
     quick: v.quick === true,
+    shared: v.shared === true,
+    cpuTime: v['cpu-time'] === true,
     runSim: fromJson === null && !pluginsOnly && (simAsked || !throughputAsked),
     runThroughput: fromJson === null && !pluginsOnly && (throughputAsked || !simAsked),
     workloads: list(v.workloads),
@@ -118,6 +127,8 @@ function parse(argv: readonly string[]) {
       report: { type: 'string' },
       'from-json': { type: 'string' },
       quick: { type: 'boolean' },
+      shared: { type: 'boolean' },
+      'cpu-time': { type: 'boolean' },
       throughput: { type: 'boolean' },
       workloads: { type: 'string', multiple: true },
       libraries: { type: 'string', multiple: true },

@@ -16,7 +16,7 @@ import {
   simulate,
   type Scenario,
 } from './sim/index'
-import { checkNames, LIBRARIES, LIBRARY_LABELS, runThroughput, workloadNames } from './throughput/index'
+import { checkNames, LIBRARIES, LIBRARY_LABELS, runThroughput, SHARED_DEFAULT, workloadNames } from './throughput/index'
 import { WORKLOADS } from './throughput/workloads/index'
 
 /**
@@ -69,12 +69,14 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   if (options.runThroughput) {
     const workloads = options.workloads.length > 0 ? options.workloads : workloadNames()
-    const libraries = options.libraries.length > 0 ? options.libraries : LIBRARIES.filter((l) => l !== 'loop')
-    const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput', `measurements (${plural(libraries.length, 'library', 'libraries')} × ${plural(workloads.length, 'workload')}, one process per library)`)
+    const libraries = options.libraries.length > 0 ? options.libraries : options.shared ? [...SHARED_DEFAULT] : LIBRARIES.filter((l) => l !== 'loop')
+    const bar = progress(workloads.length * libraries.filter((l) => l !== 'loop').length, 'throughput', `measurements (${plural(libraries.length, 'library', 'libraries')} × ${plural(workloads.length, 'workload')}, ${options.shared ? 'all in one process (--shared)' : 'one process per library'})`)
     results.throughput = await runThroughput({
       workloads,
       libraries,
       quick: options.quick,
+      shared: options.shared,
+      cpuTime: options.cpuTime,
       onStep: (library, workload) => bar?.step(`${library} / ${workload}`),
     })
     bar?.stop()

@@ -7,6 +7,7 @@ import { realTimeScheduler, type Scheduler } from './scheduler'
 import { drain, first, reduce, toArray } from './sinks/collect'
 import { forEach, type ForEachOptions } from './sinks/for-each'
 import { iterate, type IterateOptions } from './sinks/async-iterator'
+import { chunks, type ChunksOptions } from './sinks/chunks'
 import type { SinkOptions } from './sinks/promise-sink'
 import { subscribeArray } from './sources/array'
 import { subscribeAsyncIterable } from './sources/async-iterable'
@@ -175,6 +176,15 @@ export class Flow<T> implements Publisher<T>, AsyncIterable<T> {
   /** An async iterator that requests `prefetch` (default 256) and replenishes at 75%. */
   iterate(options?: IterateOptions): AsyncIterableIterator<T> {
     return iterate(this, options)
+  }
+
+  /**
+   * An async iterator of arrays of 1 to `size` elements — what has arrived, without waiting
+   * for a full one — so `for await` pays one promise per chunk. Upstream demand stays at most
+   * `size × prefetch` (default prefetch 2).
+   */
+  chunks(size: number, options?: ChunksOptions): AsyncIterableIterator<T[]> {
+    return chunks(this, size, options)
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {

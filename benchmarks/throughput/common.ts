@@ -23,7 +23,10 @@ export const LIBRARIES = [
   'sluice-request-128',
   'sluice-request-16',
   'sluice-request-1',
+  'sluice-window-256',
+  'sluice-queue-64',
   'sluice-for-await-256',
+  'sluice-chunks-256',
   'async-generator',
   'rxjs',
   'most',
@@ -41,7 +44,10 @@ export const LIBRARY_LABELS: Record<Library, string> = {
   'sluice-request-128': 'sluice, request(128) batches',
   'sluice-request-16': 'sluice, request(16) batches',
   'sluice-request-1': 'sluice, request(1)',
+  'sluice-window-256': 'sluice, credit-window subscriber (adapter-shaped)',
+  'sluice-queue-64': 'sluice, queueing subscriber (adapter-shaped)',
   'sluice-for-await-256': 'sluice, for await, prefetch 256',
+  'sluice-chunks-256': 'sluice, for await over chunks(256)',
   'async-generator': 'async generator + for await',
   rxjs: 'RxJS 7',
   most: '@most/core',
@@ -124,10 +130,111 @@ export function reduceWithBatches(source: Publisher<number>, batch: number, fn: 
   return subscriber.acc
 }
 
+/**
+ * Shaped like a credit-window adapter (the AMQP publisher, the TCP credit bridge): it keeps
+ * `window` requested, tops the window up when half of it was used, and does its work per
+ * element. A class of its own, so a process that runs it next to `BatchReduce` sees two
+ * subscriber shapes at every `onNext` / `request` site, as an application with adapters does.
+ */
+export class WindowReduce implements Subscriber<number> {
+  acc = 0
+  done = false
+  private outstanding = 0
+  private subscription: Subscription | null = null
+
+  constructor(
+    private readonly window: number,
+    private readonly fn: (a: number, b: number) => number,
+  ) {}
+
+  onSubscribe(subscription: Subscription): void {
+    this.subscription = subscription
+    this.outstanding = this.window
+    subscription.request(this.window)
+  }
+
+  onNext(value: number): void {
+    this.acc = this.fn(this.acc, value)
+    if (--this.outstanding <= this.window >> 1) {
+      const more = this.window - this.outstanding
+      this.outstanding = this.window
+      ;(this.subscription as Subscription).request(more)
+    }
+  }
+
+  onError(error: unknown): void {
+    throw error
+  }
+
+  onComplete(): void {
+    this.done = true
+  }
+}
+
+/**
+ * Shaped like a stream adapter (a Node `Readable`, a WHATWG controller): elements go into a
+ * buffer; when `size` of them are buffered it processes the buffer and requests `size` more.
+ */
+export class QueueReduce implements Subscriber<number> {
+  acc = 0
+  done = false
+  private readonly buffer: number[] = []
+  private subscription: Subscription | null = null
+
+  constructor(
+    private readonly size: number,
+    private readonly fn: (a: number, b: number) => number,
+  ) {}
+
+  onSubscribe(subscription: Subscription): void {
+    this.subscription = subscription
+    subscription.request(this.size)
+  }
+
+  onNext(value: number): void {
+    this.buffer.push(value)
+    if (this.buffer.length === this.size) {
+      this.flush()
+      ;(this.subscription as Subscription).request(this.size)
+    }
+  }
+
+  onError(error: unknown): void {
+    throw error
+  }
+
+  onComplete(): void {
+    this.flush()
+    this.done = true
+  }
+
+  private flush(): void {
+    const b = this.buffer
+    for (let i = 0; i < b.length; i++) this.acc = this.fn(this.acc, b[i] as number)
+    b.length = 0
+  }
+}
+
+/** Runs a synchronous sluice pipeline into an adapter-shaped subscriber and returns its fold. */
+export function reduceWith(source: Publisher<number>, subscriber: WindowReduce | QueueReduce): number {
+  source.subscribe(subscriber)
+  if (!subscriber.done) throw new Error('the sluice pipeline did not complete synchronously')
+  return subscriber.acc
+}
+
 /** `for await` over a sluice Flow with the given prefetch. */
 export async function reduceForAwait(source: AsyncIterable<number>, fn: (a: number, b: number) => number): Promise<number> {
   let acc = 0
   for await (const x of source) acc = fn(acc, x)
+  return acc
+}
+
+/** `for await` over the chunks of a sluice Flow (`flow.chunks(n)`), folding each chunk with a loop. */
+export async function reduceChunks(source: AsyncIterable<number[]>, fn: (a: number, b: number) => number): Promise<number> {
+  let acc = 0
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i++) acc = fn(acc, chunk[i] as number)
+  }
   return acc
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { LIBRARIES, LIBRARY_LABELS, type Library } from './common'
+import type { SharedRequest } from './shared'
 import type { Timing, WorkerLine, WorkerRequest } from './worker'
 import { WORKLOADS } from './workloads/index'
 
@@ -35,6 +36,10 @@ export interface ThroughputRow {
 }
 
 export interface ThroughputReport {
+  /** `isolated`: one process per library; `shared`: every library in one process (`--shared`). */
+  mode?: 'isolated' | 'shared'
+  /** What was timed: wall time (mitata) or process CPU time (`--cpu-time`). */
+  clock?: 'wall' | 'cpu'
   node: string
   cpu: string
   date: string
@@ -63,30 +68,42 @@ export function checkNames(kind: 'workload' | 'library', names: readonly string[
   }
 }
 
+/** The libraries of the shared-process mode when none are named: every sluice variant and @most/core. */
+export const SHARED_DEFAULT: readonly Library[] = LIBRARIES.filter((l) => l.startsWith('sluice') || l === 'most')
+
 /**
- * Runs the comparison: one child process per library (sequentially: the machine is small
- * and shared), each measuring the plain loop and the library on every workload.
+ * Runs the comparison. Isolated (the default): one child process per library (sequentially:
+ * the machine is small and shared), each measuring the plain loop and the library on every
+ * workload. Shared (`shared: true`): one child process for all the libraries (`shared.ts`).
  */
 export async function runThroughput(options: {
   workloads?: readonly string[]
   libraries?: readonly string[]
   quick: boolean
+  shared?: boolean
+  /** Measure process CPU time instead of wall time. */
+  cpuTime?: boolean
   onStep?: (library: string, workload: string) => void
 }): Promise<ThroughputReport> {
   const workloads = options.workloads?.length ? [...options.workloads] : workloadNames()
-  const asked = options.libraries?.length ? options.libraries : LIBRARIES
+  const shared = options.shared === true
+  const asked = options.libraries?.length ? options.libraries : shared ? SHARED_DEFAULT : LIBRARIES
   checkNames('workload', workloads)
   checkNames('library', asked)
   const libraries = LIBRARIES.filter((l) => l !== 'loop' && (asked.includes(l) || asked.includes('loop')))
   const warmupMs = options.quick ? 150 : 500
   const measureMs = options.quick ? 200 : 500
+  const rounds = options.quick ? 2 : 3
+  const clock = options.cpuTime === true ? 'cpu' : 'wall'
   const rows: ThroughputRow[] = []
   let node = process.version
   let cpu = 'unknown'
-  for (const library of libraries) {
-    const request: WorkerRequest = { library, workloads, warmupMs, measureMs, rounds: options.quick ? 2 : 3 }
-    const lines = await runWorker(request, (line) => {
-      if (line.type !== 'meta') options.onStep?.(library, line.workload)
+  const processes: { script: string; request: WorkerRequest | SharedRequest }[] = shared
+    ? [{ script: 'shared.js', request: { libraries, workloads, warmupMs, measureMs, rounds, clock } }]
+    : libraries.map((library) => ({ script: 'worker.js', request: { library, workloads, warmupMs, measureMs, rounds, clock } }))
+  for (const { script, request } of processes) {
+    const lines = await runWorker(script, request, (line) => {
+      if (line.type !== 'meta') options.onStep?.(line.library, line.workload)
     })
     for (const line of lines) {
       if (line.type === 'meta') {
@@ -97,6 +114,8 @@ export async function runThroughput(options: {
   }
   rows.unshift(...loopRows(rows, workloads))
   return {
+    mode: shared ? 'shared' : 'isolated',
+    clock,
     node,
     cpu,
     date: new Date().toISOString(),
@@ -173,9 +192,10 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
-function runWorker(request: WorkerRequest, onLine: (line: WorkerLine) => void): Promise<WorkerLine[]> {
+function runWorker(script: string, request: WorkerRequest | SharedRequest, onLine: (line: WorkerLine) => void): Promise<WorkerLine[]> {
+  const libraries = 'library' in request ? [request.library] : request.libraries
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(__dirname, 'worker.js'), JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(__dirname, script), JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'pipe'] })
     const lines: WorkerLine[] = []
     let buffered = ''
     let stderr = ''
@@ -198,9 +218,11 @@ function runWorker(request: WorkerRequest, onLine: (line: WorkerLine) => void): 
     })
     child.on('close', (code) => {
       if (code !== 0) {
-        const seen = new Set(lines.map((l) => (l.type === 'meta' ? '' : l.workload)))
+        const seen = new Set(lines.map((l) => (l.type === 'meta' ? '' : `${l.library}/${l.workload}`)))
         for (const workload of request.workloads) {
-          if (!seen.has(workload)) lines.push({ type: 'error', workload, library: request.library, error: `worker exited with ${String(code)}: ${stderr.trim().split('\n')[0] ?? ''}` })
+          for (const library of libraries) {
+            if (!seen.has(`${library}/${workload}`)) lines.push({ type: 'error', workload, library, error: `worker exited with ${String(code)}: ${stderr.trim().split('\n')[0] ?? ''}` })
+          }
         }
       }
       resolve(lines)

@@ -19,6 +19,8 @@ export interface WorkerRequest {
   measureMs: number
   /** Alternating loop/library measurement rounds. */
   rounds: number
+  /** `cpu`: process CPU time instead of wall time (`--cpu-time`, for a loaded machine). */
+  clock?: 'wall' | 'cpu'
 }
 
 export interface Timing {
@@ -39,64 +41,93 @@ export type WorkerLine =
   | { type: 'error'; workload: string; library: Library; error: string }
   | { type: 'meta'; node: string; cpu: string }
 
-type Measure = (fn: () => unknown, opts: Record<string, unknown>) => Promise<{ samples: number[]; p25: number; p50: number; p75: number; min: number; max: number }>
+export type Measure = (fn: () => unknown, opts: Record<string, unknown>) => Promise<{ samples: number[]; p25: number; p50: number; p75: number; min: number; max: number }>
 
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '{}') as WorkerRequest
-  const mitata = (await import('mitata')) as unknown as { measure: Measure }
+  const measure = await measurer(request.clock)
   emit({ type: 'meta', node: process.version, cpu: cpus()[0]?.model ?? 'unknown' })
-  for (const name of request.workloads) {
-    const w = WORKLOADS.find((x) => x.name === name)
-    if (w === undefined) {
-      emit({ type: 'error', workload: name, library: request.library, error: `unknown workload ${name}` })
-      continue
+  for (const name of request.workloads) emit(await measureCase(measure, name, request.library, request))
+}
+
+/** mitata's `measure` (wall time), or `cpuMeasure`. */
+export async function measurer(clock: 'wall' | 'cpu' | undefined): Promise<Measure> {
+  if (clock === 'cpu') return cpuMeasure
+  return ((await import('mitata')) as unknown as { measure: Measure }).measure
+}
+
+/**
+ * The same contract as mitata's `measure`, in process CPU time: runs `fn` in batches of about
+ * 10 ms and takes each batch's CPU time per run as a sample. Time spent preempted by other
+ * processes is not counted, which wall time on a loaded machine does count.
+ */
+export const cpuMeasure: Measure = async (fn, opts) => {
+  const minCpuNs = typeof opts.min_cpu_time === 'number' ? opts.min_cpu_time : 5e8
+  const minSamples = typeof opts.min_samples === 'number' ? opts.min_samples : 5
+  const samples: number[] = []
+  let total = 0
+  while (total < minCpuNs || samples.length < minSamples) {
+    const start = process.cpuUsage()
+    const t = performance.now()
+    let runs = 0
+    while (performance.now() - t < 10 || runs === 0) {
+      const r = fn()
+      if (r instanceof Promise) await r
+      runs++
     }
-    const make = w.impls[request.library]
-    if (make === undefined) {
-      emit({ type: 'missing', workload: name, library: request.library, reason: w.missing?.[request.library] ?? '' })
-      continue
+    const used = process.cpuUsage(start)
+    const ns = (used.user + used.system) * 1000
+    total += ns
+    samples.push(ns / runs)
+  }
+  samples.sort((a, b) => a - b)
+  const at = (q: number): number => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number
+  return { samples, p25: at(0.25), p50: at(0.5), p75: at(0.75), min: samples[0] as number, max: samples[samples.length - 1] as number }
+}
+
+/**
+ * Measures one library on one workload against the plain loop, in this process: warm both
+ * up, then alternate short measurements of the loop and the library (on a shared machine the
+ * load changes during a run, and each round's ratio is taken under the same conditions).
+ * The figures reported are the medians over the rounds.
+ */
+export async function measureCase(
+  measure: Measure,
+  name: string,
+  library: Library,
+  request: Pick<WorkerRequest, 'warmupMs' | 'measureMs' | 'rounds'>,
+): Promise<WorkerLine> {
+  const w = WORKLOADS.find((x) => x.name === name)
+  if (w === undefined) return { type: 'error', workload: name, library, error: `unknown workload ${name}` }
+  const make = w.impls[library]
+  if (make === undefined) return { type: 'missing', workload: name, library, reason: w.missing?.[library] ?? '' }
+  try {
+    const full = w.input(1)
+    const expectedFull = w.loop(full)
+    const scale = w.scale?.[library] ?? 1
+    const input = scale === 1 ? full : w.input(scale)
+    const expected = w.loop(input)
+    const loopRun = (): number => w.loop(full)
+    const libRun = make(input)
+    await time(measure, loopRun, expectedFull, request.warmupMs / 2, 0)
+    await time(measure, libRun, expected, request.warmupMs, 0)
+    const rounds: { loop: Timing; lib: Timing }[] = []
+    for (let r = 0; r < request.rounds; r++) {
+      const loop = await time(measure, loopRun, expectedFull, 0, request.measureMs / request.rounds / 2)
+      const lib = await time(measure, libRun, expected, 0, request.measureMs / request.rounds)
+      rounds.push({ loop, lib })
     }
-    try {
-      const full = w.input(1)
-      const expectedFull = w.loop(full)
-      const scale = w.scale?.[request.library] ?? 1
-      const input = scale === 1 ? full : w.input(scale)
-      const expected = w.loop(input)
-      const loopRun = (): number => w.loop(full)
-      const libRun = make(input)
-      // Warm both up, then alternate short measurements of the loop and the library: on a
-      // shared machine the load changes during a run, and each round's ratio is taken
-      // under the same conditions. The figures reported are the medians over the rounds.
-      await time(mitata.measure, loopRun, expectedFull, request.warmupMs / 2, 0)
-      await time(mitata.measure, libRun, expected, request.warmupMs, 0)
-      const rounds: { loop: Timing; lib: Timing }[] = []
-      for (let r = 0; r < request.rounds; r++) {
-        const loop = await time(mitata.measure, loopRun, expectedFull, 0, request.measureMs / request.rounds / 2)
-        const lib = await time(mitata.measure, libRun, expected, 0, request.measureMs / request.rounds)
-        rounds.push({ loop, lib })
-      }
-      const ratios = rounds.map((x) => x.lib.p50 / w.elements(scale) / (x.loop.p50 / w.elements(1)))
-      const minRatios = rounds.map((x) => x.lib.min / w.elements(scale) / (x.loop.min / w.elements(1)))
-      const mid = medianIndex(ratios)
-      const chosen = rounds[mid] as { loop: Timing; lib: Timing }
-      emit({
-        type: 'result',
-        workload: name,
-        library: request.library,
-        elements: w.elements(scale),
-        loopElements: w.elements(1),
-        loop: chosen.loop,
-        lib: chosen.lib,
-        ratios,
-        minRatios,
-      })
-    } catch (error) {
-      emit({ type: 'error', workload: name, library: request.library, error: error instanceof Error ? error.message : String(error) })
-    }
+    const ratios = rounds.map((x) => x.lib.p50 / w.elements(scale) / (x.loop.p50 / w.elements(1)))
+    const minRatios = rounds.map((x) => x.lib.min / w.elements(scale) / (x.loop.min / w.elements(1)))
+    const chosen = rounds[medianIndex(ratios)] as { loop: Timing; lib: Timing }
+    return { type: 'result', workload: name, library, elements: w.elements(scale), loopElements: w.elements(1), loop: chosen.loop, lib: chosen.lib, ratios, minRatios }
+  } catch (error) {
+    return { type: 'error', workload: name, library, error: error instanceof Error ? error.message : String(error) }
   }
 }
 
-async function time(measure: Measure, run: () => unknown, expected: unknown, warmupMs: number, measureMs: number): Promise<Timing> {
+/** Checks one run, warms up for `warmupMs`, then measures for `measureMs` (none if 0). */
+export async function time(measure: Measure, run: () => unknown, expected: unknown, warmupMs: number, measureMs: number): Promise<Timing> {
   const first = run()
   const isAsync = first instanceof Promise
   check(isAsync ? await first : first, expected)
@@ -135,7 +166,7 @@ function check(actual: unknown, expected: unknown): void {
   if (actual !== expected) throw new Error(`wrong result: expected ${String(expected)}, got ${String(actual)}`)
 }
 
-function emit(line: WorkerLine): void {
+export function emit(line: WorkerLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`)
 }
 

@@ -127,6 +127,9 @@ describe('npm run bench (benchmarks/cli.ts)', () => {
     it('runs only the simulator when scenarios or strategies are named, only throughput with --throughput', () => {
       expect(parseBenchArgs(['--scenario', 'burst'])).toMatchObject({ runSim: true, runThroughput: false, scenarios: ['burst'] })
       expect(parseBenchArgs(['--throughput'])).toMatchObject({ runSim: false, runThroughput: true })
+      expect(parseBenchArgs(['--shared'])).toMatchObject({ runSim: false, runThroughput: true, shared: true })
+      expect(parseBenchArgs(['--throughput'])).toMatchObject({ shared: false, cpuTime: false })
+      expect(parseBenchArgs(['--cpu-time'])).toMatchObject({ runThroughput: true, cpuTime: true })
       expect(parseBenchArgs(['--strategies', 'a,b', '--throughput'])).toMatchObject({ runSim: true, runThroughput: true, strategies: ['a', 'b'] })
     })
 

@@ -42,4 +42,34 @@ describe('throughput runner (--throughput)', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 150_000)
+
+  it('--shared measures every library in one process, after warming all of them, and marks the report shared (here in CPU time)', () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (npm test does)`)
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-throughput-'))
+    try {
+      const out = join(dir, 'out.json')
+      const stdout = execFileSync(
+        process.execPath,
+        [CLI, '--shared', '--cpu-time', '--quick', '--workloads', 'filter-map-reduce-1k,zip', '--libraries', 'sluice,sluice-request-1,sluice-window-256,sluice-queue-64,most', '--json', out],
+        { encoding: 'utf8', timeout: 120_000 },
+      )
+      expect(stdout).toMatch(/all in one process/)
+      const tp = (JSON.parse(readFileSync(out, 'utf8')) as BenchResults).throughput
+      expect(tp?.mode).toBe('shared')
+      expect(tp?.clock).toBe('cpu')
+      const rows = tp?.rows ?? []
+      const row = (library: string, workload: string) => rows.find((r) => r.library === library && r.workload === workload)
+      for (const library of ['sluice', 'sluice-request-1', 'sluice-window-256', 'sluice-queue-64', 'most']) {
+        const r = row(library, 'filter-map-reduce-1k')
+        expect({ library, status: r?.status }).toEqual({ library, status: 'ok' })
+        expect(r?.ratio).toBeGreaterThan(0)
+      }
+      // the adapter-shaped subscribers exist for the headline only; zip reports them missing
+      expect(row('sluice-window-256', 'zip')?.status).toBe('missing')
+      expect(row('sluice', 'zip')?.status).toBe('ok')
+      expect(row('loop', 'zip')?.ratio).toBe(1)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 150_000)
 })

@@ -39,6 +39,22 @@ describe('the published package', () => {
     expect(run(['--input-type=module', '-e', script])).toBe('2,4')
   })
 
+  it('gives Node one instance of the library whether it is imported or required (no dual-package hazard)', () => {
+    const script = `import { Flow } from 'sluice'; import { toReadableStream } from 'sluice/web'; import { createRequire } from 'node:module'; const require = createRequire(import.meta.url); console.log(Flow === require('sluice').Flow, require('sluice').Flow.from(Flow.of(1)) instanceof Flow, typeof toReadableStream)`
+    expect(run(['--input-type=module', '-e', script])).toBe('true true function')
+  })
+
+  it('ships an ES module build that runs, for the runtimes that are not Node (the import condition)', () => {
+    const script = `const { Flow, map } = await import('./node_modules/sluice/dist/esm/lib/index.js'); const cjs = require('sluice'); console.log((await Flow.range(1, 3).pipe(map((x) => x * 3)).toArray()).join(','), Flow === cjs.Flow)`
+    const pkg = JSON.parse(run(['-e', `console.log(JSON.stringify(require('sluice/package.json')))`])) as { sideEffects: unknown; exports: Record<string, { import?: string; node?: string }> }
+    expect(run(['-e', `(async () => { ${script} })()`])).toBe('3,6,9 false')
+    expect(pkg.sideEffects).toBe(false)
+    for (const [subpath, conditions] of Object.entries(pkg.exports)) {
+      if (subpath === './package.json') continue
+      expect({ subpath, import: conditions.import?.startsWith('./dist/esm/'), node: conditions.node?.startsWith('./dist/esm/') }).toEqual({ subpath, import: true, node: false })
+    }
+  })
+
   it('ships type declarations', () => {
     expect(run(['-e', `console.log(require('fs').existsSync(require.resolve('sluice').replace(/\\.js$/, '.d.ts')))`])).toBe('true')
   })

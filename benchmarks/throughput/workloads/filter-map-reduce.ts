@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { from as rxFrom, filter as rxFilter, map as rxMap, reduce as rxReduce } from 'rxjs'
 import { Flow } from '../../../lib/flow'
 import { filter, map } from '../../../operators/index'
-import { add1, even, mostFromArray, mostReduce, numbers, reduceForAwait, reduceWithBatches, sum, type Workload } from '../common'
+import { add1, even, mostFromArray, mostReduce, numbers, QueueReduce, reduceChunks, reduceForAwait, reduceWith, reduceWithBatches, sum, WindowReduce, type Workload } from '../common'
 
 async function* evenPlusOne(a: number[]): AsyncGenerator<number> {
   for (let i = 0; i < a.length; i++) {
@@ -38,7 +38,10 @@ export const filterMapReduce: Workload<number[]> = {
     'sluice-request-128': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 128, sum),
     'sluice-request-16': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 16, sum),
     'sluice-request-1': (a) => () => reduceWithBatches(Flow.from(a).pipe(filter(even), map(add1)), 1, sum),
+    'sluice-window-256': (a) => () => reduceWith(Flow.from(a).pipe(filter(even), map(add1)), new WindowReduce(256, sum)),
+    'sluice-queue-64': (a) => () => reduceWith(Flow.from(a).pipe(filter(even), map(add1)), new QueueReduce(64, sum)),
     'sluice-for-await-256': (a) => () => reduceForAwait(Flow.from(a).pipe(filter(even), map(add1)).iterate({ prefetch: 256 }), sum),
+    'sluice-chunks-256': (a) => () => reduceChunks(Flow.from(a).pipe(filter(even), map(add1)).chunks(256), sum),
     'async-generator': (a) => () => reduceForAwait(evenPlusOne(a), sum),
     rxjs: (a) => () => {
       let result = NaN
@@ -90,7 +93,7 @@ export const filterMapReduce: Workload<number[]> = {
   },
 }
 
-const SWEPT = ['sluice', 'sluice-request-1024', 'sluice-request-128', 'sluice-request-16', 'sluice-request-1', 'sluice-for-await-256', 'rxjs', 'most', 'ix'] as const
+const SWEPT = ['sluice', 'sluice-request-1024', 'sluice-request-128', 'sluice-request-16', 'sluice-request-1', 'sluice-window-256', 'sluice-queue-64', 'sluice-for-await-256', 'sluice-chunks-256', 'rxjs', 'most', 'ix'] as const
 
 /**
  * The headline on a smaller input, for the size sweep (1 and 1,000 elements: the cost of
