@@ -6,19 +6,19 @@ import { SluiceError } from '../../lib/errors'
  */
 
 /**
- * `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`; strings that are not URLs
- * become `<amqp url>`. Redacts on the text, up to the last `@` (a password typed without
- * URL encoding — `p@ss/word` — would otherwise leave a piece in the host or path).
+ * `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`. Redacts on the text, up to
+ * the last `@` (a password typed without URL encoding — `p@ss/word` — would otherwise leave a
+ * piece in the host or path). Anything else with an `@` is masked up to its last `@`
+ * (`guest:secret@localhost` → `***@localhost`, which `new URL` would accept as a scheme and a
+ * path); a string without one is shown as passed (`localhost`), so users see their input.
  */
 export function redactUrl(url: string): string {
   const redacted = scrub(url)
   if (redacted !== url) return redacted
-  try {
-    new URL(url)
-    return url
-  } catch {
-    return '<amqp url>'
-  }
+  const at = url.lastIndexOf('@')
+  if (at < 0) return url
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? ''
+  return `${scheme}***${url.slice(at)}`
 }
 
 /** Replaces the password of every `scheme://user:password@` in a message, up to the last `@` before whitespace. */

@@ -239,6 +239,16 @@ describe('buffer', () => {
   })
 
   describe('when the downstream requests nothing', () => {
+    it("'drop-all': 25 elements into capacity 10 leave 20..24 (the example in docs/operators-buffering.md)", () => {
+      expect(survivors('drop-all', 10, 25)).toEqual([20, 21, 22, 23, 24])
+      const source = new TestPublisher<number>()
+      const ts = new TestSubscriber<number>()
+      Flow.from(source).pipe(buffer<number>({ capacity: 10, overflow: 'drop-all' })).subscribe(ts)
+      for (let i = 0; i < 25; i++) source.offer(i)
+      ts.request(Infinity)
+      expect(ts.values).toEqual([20, 21, 22, 23, 24])
+    })
+
     it('keeps exactly the survivor set of each policy', () => {
       fc.assert(
         fc.property(fc.constantFrom(...OVERFLOW_POLICIES), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 30 }), (policy, c, n) => {

@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import type * as amqp from 'amqplib'
 import { TestSubscriber } from '../../../lib/testing'
 import { VirtualScheduler } from '../../../lib/virtual-scheduler'
-import { AmqpChannelError, AmqpConnectionError, connect, consume, queueDepth, type Delivery, type QueueDepth } from '../../../adapters/amqp'
+import { AmqpChannelError, AmqpConnectionError, connect, consume, queueDepth, redactUrl, type Delivery, type QueueDepth } from '../../../adapters/amqp'
 import { backoffDelay, backoffPolicy } from '../../../adapters/amqp/backoff'
 import { Link } from '../../../adapters/amqp/link'
 import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, until } from './broker'
@@ -104,6 +104,13 @@ describe('connect without a broker', () => {
     await expect(connect('http://x', {})).rejects.toThrow(/amqp.connect: url must be an amqp/)
     await expect(connect(AMQP_URL, { heartbeatSeconds: -1 })).rejects.toThrow(/heartbeatSeconds must be a non-negative integer/)
     await expect(connect(AMQP_URL, { reconnect: { jitter: 3 } })).rejects.toThrow(TypeError)
+  })
+
+  it('a string that is not a URL is shown as passed, credentials masked', async () => {
+    await expect(connect('localhost')).rejects.toThrow('amqp.connect: url must be an amqp:// or amqps:// URL string, got "localhost"')
+    const error = (await connect('guest:s3cret@localhost').catch((e: unknown) => e)) as Error
+    expect(error.message).toBe('amqp.connect: url must be an amqp:// or amqps:// URL string, got "***@localhost"')
+    expect(redactUrl('p@ss:w0rd@host')).toBe('***@host')
   })
 })
 
