@@ -12,6 +12,8 @@ export interface BoundedQueueOptions {
   readonly ttlMs?: number | undefined
   /** The clock for `ttlMs`; default `realTimeScheduler`. */
   readonly scheduler?: Scheduler | undefined
+  /** Record every element's enqueue time even without `ttlMs` (for `headTime()`: CoDel's sojourn time). */
+  readonly stamp?: boolean | undefined
 }
 
 /** `BoundedQueueOptions` after validation, defaults applied. */
@@ -20,6 +22,7 @@ export interface ResolvedQueueOptions {
   readonly overflow: OverflowPolicy
   readonly ttlMs: number | undefined
   readonly scheduler: Scheduler
+  readonly stamp: boolean
 }
 
 /** Validates an overflow policy name: `TypeError` listing the valid ones. */
@@ -35,5 +38,5 @@ export function boundedQueueOptions(api: string, options: unknown): ResolvedQueu
   const overflow = overflowPolicy(api, o.overflow)
   const ttlMs = optional<number | undefined>(o.ttlMs, undefined, (v) => positiveNumber(api, 'ttlMs', v))
   const scheduler = schedulerOption(api, o.scheduler)
-  return { capacity, overflow, ttlMs, scheduler }
+  return { capacity, overflow, ttlMs, scheduler, stamp: o.stamp === true }
 }

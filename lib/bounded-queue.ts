@@ -69,7 +69,7 @@ export class BoundedQueue<T> {
     this.scheduler = o.scheduler
     const initial = Math.min(this.capacity, 16)
     this.items = new Array<T | undefined>(initial)
-    this.times = this.ttlMs === undefined ? undefined : new Array<number>(initial).fill(0)
+    this.times = this.ttlMs === undefined && !o.stamp ? undefined : new Array<number>(initial).fill(0)
   }
 
   /** Number of queued elements, 0 ≤ size ≤ capacity. */
@@ -149,6 +149,12 @@ export class BoundedQueue<T> {
     }
     this.rethrow(failure)
     return evicted
+  }
+
+  /** Enqueue time of the oldest element (scheduler time); `undefined` if empty or neither `ttlMs` nor `stamp` was given. */
+  headTime(): number | undefined {
+    if (this.times === undefined || this.count === 0) return undefined
+    return this.times[this.head] as number
   }
 
   /** When the oldest element expires (scheduler time), or `undefined` if empty or without `ttlMs`. */

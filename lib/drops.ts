@@ -15,6 +15,8 @@ export type OverflowPolicy = (typeof OVERFLOW_POLICIES)[number]
 export type DropReason =
   | 'overflow' // a full buffer's policy discarded it
   | 'expired' // it waited longer than a TTL
+  | 'sojourn' // CoDel dropped it from the head of a standing queue (buffer overflow 'codel')
+  | 'timeout' // its call took longer than the caller's timeout (the benchmark simulator's downstream)
   | 'throttled' // a rate limit in 'enforce' mode refused it
   | 'conflated' // a newer element replaced it (latest, conflate, sample, debounce)
   | 'circuit-open' // a circuit breaker in 'fail-fast' mode refused it

@@ -22,6 +22,7 @@ export {
   TimeoutError,
 } from './errors'
 export * from '../operators/index'
+export * from './adaptive/index'
 export { Drops, ON_DROP, OVERFLOW_POLICIES, type DropReason, type OnDrop, type OverflowPolicy, type SelfSettling } from './drops'
 export { BoundedQueue, type OfferResult } from './bounded-queue'
 export { boundedQueueOptions, overflowPolicy, type BoundedQueueOptions, type ResolvedQueueOptions } from './bounded-queue-options'

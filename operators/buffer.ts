@@ -1,10 +1,11 @@
 import { BoundedQueue } from '../lib/bounded-queue'
+import { Codel } from '../lib/codel'
 import { boundedQueueOptions } from '../lib/bounded-queue-options'
 import { isUnbounded, produced, replenishLimit, UNBOUNDED } from '../lib/demand'
 import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { func, optional, optionError, positiveIntOrInfinity } from '../lib/options'
+import { func, optional, optionError, positiveIntOrInfinity, positiveNumber } from '../lib/options'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
 import { QueueDrainPipe } from '../lib/queue-drain-pipe'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
@@ -32,7 +33,25 @@ export interface LossyBufferOptions<T> extends CommonBufferOptions<T> {
   readonly prefetch?: number | undefined
 }
 
-export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions<T>
+/**
+ * `overflow: 'codel'`: sojourn-time shedding (RFC 8289). When full, the arriving element is
+ * dropped ('overflow', a tail drop as in Linux's codel qdisc); and at each delivery, once the
+ * head has waited ≥ `targetMs` for `intervalMs`, head elements are dropped ('sojourn') at
+ * the control-law rate until the wait falls below target.
+ */
+export interface CodelBufferOptions<T> extends CommonBufferOptions<T> {
+  readonly overflow: 'codel'
+  /** Acceptable standing wait (ms). Default 5 (RFC 8289 §4.2). */
+  readonly targetMs?: number | undefined
+  /** Window (ms) the wait must stay above target before dropping; ≈ a worst-case round trip. Default 100 (§4.3). */
+  readonly intervalMs?: number | undefined
+  /** The clock of enqueue and dequeue times; default `realTimeScheduler`. */
+  readonly scheduler?: Scheduler | undefined
+  /** Upstream request size, replenished after 75% arrived; default `Infinity`. */
+  readonly prefetch?: number | undefined
+}
+
+export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions<T> | CodelBufferOptions<T>
 
 /**
  * Holds up to `capacity` elements between a producer and a slower consumer; what happens
@@ -59,6 +78,7 @@ export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions
  * | `'drop-newest'`   | the most recently buffered element is dropped, the arriving one kept         |
  * | `'drop-all'`      | the whole buffer is dropped, the arriving one kept                           |
  * | `'error'`         | upstream is cancelled; `OverflowError` follows the buffered elements          |
+ * | `'codel'`         | the arriving element is dropped; a standing queue is also shed from the head  |
  *
  * **Demand**: downstream never receives more than it requested (§1.1). With `'backpressure'`
  * the operator requests `capacity` upstream at subscribe and replenishes in batches of 75%
@@ -66,7 +86,8 @@ export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions
  * Every other policy requests unbounded (or `prefetch`, replenished after 75% arrived).
  * Completion and upstream errors wait until the buffered elements are delivered.
  * **Drops**: through `onDrop` exactly once each, and counted: reason 'overflow' (the policy),
- * 'expired' (`ttlMs`), 'cancelled' (held when the downstream cancelled, or when the operator
+ * 'expired' (`ttlMs`), 'sojourn' (`'codel'`: RFC 8289 sojourn-time drops at dequeue, see
+ * docs/operators-buffering.md), 'cancelled' (held when the downstream cancelled, or when the operator
  * failed). A throwing `onDrop` cancels upstream and becomes `onError` at once.
  *
  * @param options `capacity` (required), `overflow` (required), `onDrop`, and for the lossy
@@ -77,8 +98,11 @@ export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions
  */
 export function buffer<T>(options: BufferOptions<T>): Operator<T, T> {
   const api = 'buffer'
-  const o = boundedQueueOptions(api, options) // capacity, overflow, ttlMs, scheduler
-  const raw = options as { onDrop?: unknown; prefetch?: unknown }
+  const raw = options as { onDrop?: unknown; prefetch?: unknown; overflow?: unknown; targetMs?: unknown; intervalMs?: unknown; ttlMs?: unknown }
+  const isCodel = typeof raw === 'object' && raw !== null && raw.overflow === 'codel'
+  const codel = isCodel ? codelOptions(api, raw) : null
+  // CoDel is drop-incoming when full, plus head drops by sojourn time (enqueue times stamped)
+  const o = boundedQueueOptions(api, isCodel ? { ...(options as object), overflow: 'drop-incoming', stamp: true } : options)
   const onDrop = optional<OnDrop<T> | undefined>(raw.onDrop, undefined, (v) => func<OnDrop<T>>(api, 'onDrop', v))
   const prefetch = optional(raw.prefetch, Infinity, (v) => positiveIntOrInfinity(api, 'prefetch', v))
   if (o.overflow === 'backpressure') {
@@ -95,9 +119,20 @@ export function buffer<T>(options: BufferOptions<T>): Operator<T, T> {
     new Flow<T>((subscriber) => {
       const drops = new Drops<T>(onDrop)
       const queue = new BoundedQueue<T>(o, drops, api)
-      source.subscribe(new BufferSubscriber(subscriber, queue, drops, plan, o.scheduler, api))
+      const control = codel === null ? null : new Codel(codel.targetMs, codel.intervalMs)
+      source.subscribe(new BufferSubscriber(subscriber, queue, drops, plan, o.scheduler, api, control))
     })
 }
+
+function codelOptions(api: string, raw: { targetMs?: unknown; intervalMs?: unknown; ttlMs?: unknown }): { targetMs: number; intervalMs: number } {
+  if (raw.ttlMs !== undefined) throw optionError(api, 'ttlMs', "absent with overflow 'codel' (it drops by sojourn time)", raw.ttlMs)
+  return {
+    targetMs: optional(raw.targetMs, 5, (v) => positiveNumber(api, 'targetMs', v)),
+    intervalMs: optional(raw.intervalMs, 100, (v) => positiveNumber(api, 'intervalMs', v)),
+  }
+}
+
+const NOTHING: unique symbol = Symbol('nothing')
 
 /** How a `BufferSubscriber` requests upstream: `prefetch` at subscribe, then `limit` each time `limit` were delivered (or arrived). */
 export interface DemandPlan {
@@ -122,6 +157,7 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
     private readonly plan: DemandPlan,
     private readonly scheduler: Scheduler,
     private readonly api: string,
+    private readonly codel: Codel | null = null,
   ) {
     super(downstream)
   }
@@ -182,13 +218,35 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
     while (e !== r) {
       if (this.checkTerminated()) return
       if (this.queue.isEmpty) break
-      this.downstream.onNext(this.queue.poll() as T)
+      if (this.codel !== null) {
+        const next = this.dequeueCodel(this.codel)
+        if (next === NOTHING) break
+        this.downstream.onNext(next)
+      } else this.downstream.onNext(this.queue.poll() as T)
       e++
       if (this.plan.onDelivery) this.replenish()
     }
     if (this.checkTerminated()) return
     if (e !== 0) this.requested = produced(this.requested, e)
     this.armExpiry()
+  }
+
+  /** CoDel's dequeue: head elements it sheds go through `onDrop` ('sojourn'); NOTHING if none is left (or onDrop threw). */
+  private dequeueCodel(codel: Codel): T | typeof NOTHING {
+    const queue = this.queue
+    let failure: unknown = undefined
+    const next = codel.dequeue(
+      this.scheduler.now(),
+      { get size() { return queue.size }, headTime: () => queue.headTime() as number, poll: () => queue.poll() as T },
+      (dropped) => {
+        const thrown = this.drops.drop(dropped, 'sojourn')
+        if (failure === undefined) failure = thrown
+      },
+    )
+    if (failure === undefined) return next === null ? NOTHING : next.element
+    if (next !== null) this.report(this.drops.drop(next.element, 'cancelled')) // polled, now never delivered
+    this.fail(failure)
+    return NOTHING
   }
 
   /** Stops the expiry timer and drops what is held ('cancelled'). */

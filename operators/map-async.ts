@@ -1,16 +1,27 @@
+import type { AdaptiveCall, AdaptiveLimit } from '../lib/adaptive/limit'
+import { windowOption, type Window } from '../lib/adaptive/window'
 import { addCap, produced, received, take } from '../lib/demand'
 import { DemandPipe } from '../lib/demand-pipe'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { func, positiveInt } from '../lib/options'
+import { func, optional } from '../lib/options'
 import type { Operator, Subscriber } from '../lib/protocol'
 import { booleanOption, optionsObject } from './time-options'
 
-export interface MapAsyncOptions {
-  /** Most calls in flight at once (a positive integer). Required. */
-  concurrency: number
+export interface MapAsyncOptions<R = unknown> {
+  /**
+   * Most calls in flight at once: a positive integer, or an `AdaptiveLimit` that sizes the
+   * window from the calls' latencies (and may be shared with other stages). Required.
+   */
+  concurrency: number | AdaptiveLimit
   /** Emit results in the order of the elements (default `true`) or as they complete. */
   ordered?: boolean
+  /**
+   * With an adaptive `concurrency`: results for which this returns true are reported to the
+   * limit as drops (a timeout or an overload answer the function caught and turned into a
+   * value), so the limit backs off without the flow failing. Default: none.
+   */
+  isDrop?: (result: R) => boolean
 }
 
 /** The function `mapAsync` calls: may return a value or a promise of one. */
@@ -39,18 +50,25 @@ export type AsyncProject<T, R> = (value: T, index: number) => R | PromiseLike<R>
  * **Drops**: none. A call that throws or rejects cancels upstream and becomes `onError`;
  * results of other calls still in flight are discarded. Cancelling does not abort calls in
  * flight; their results are ignored.
+ * **Adaptive**: with `concurrency: adaptiveLimit(…)` the window is the limit's `current`: a
+ * call starts only when the limit admits it (`tryStart`, counted across every stage sharing
+ * the limit), and feeds it its latency when it settles (a rejection is a drop; a synchronous
+ * throw teaches nothing). When the limit shrinks nothing in flight is cancelled: the stage
+ * starts and requests nothing more until it is under the limit again.
  *
- * Options: `concurrency` (required, positive integer), `ordered` (default `true`).
+ * Options: `concurrency` (required, positive integer or `AdaptiveLimit`), `ordered` (default
+ * `true`), `isDrop` (with an adaptive limit: results to report as drops; default none).
  *
  * @example
  * await Flow.of(1, 2, 3).pipe(mapAsync(async (id) => fetchUser(id), { concurrency: 2 })).toArray()
  */
-export function mapAsync<T, R>(fn: AsyncProject<T, R>, options: MapAsyncOptions): Operator<T, R> {
+export function mapAsync<T, R>(fn: AsyncProject<T, R>, options: MapAsyncOptions<R>): Operator<T, R> {
   const project = func<AsyncProject<T, R>>('mapAsync', 'fn', fn)
   const opts = optionsObject('mapAsync', options)
-  const concurrency = positiveInt('mapAsync', 'concurrency', opts.concurrency)
+  const concurrency = windowOption('mapAsync', 'concurrency', opts.concurrency)
   const ordered = booleanOption('mapAsync', 'ordered', opts.ordered, true)
-  return (source) => new Flow<R>((subscriber) => source.subscribe(new AsyncStage(subscriber, project, concurrency, ordered)))
+  const isDrop = optional<((result: R) => boolean) | undefined>(opts.isDrop, undefined, (v) => func<(result: R) => boolean>('mapAsync', 'isDrop', v))
+  return (source) => new Flow<R>((subscriber) => source.subscribe(new AsyncStage(subscriber, project, concurrency, ordered, isDrop)))
 }
 
 /** One element in a slot of an `AsyncStage`. */
@@ -61,6 +79,8 @@ export interface StageEntry<T, R> {
   result?: R
   /** Set by a subclass when the call starts (circuitBreaker: started while half-open). */
   probe: boolean
+  /** The call counted against an adaptive limit, while it runs. */
+  call?: AdaptiveCall | undefined
 }
 
 /** What to do with an element whose call failed. */
@@ -80,14 +100,32 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
   private readonly finished: StageEntry<T, R>[] = []
   protected upstreamDone = false
   private index = 0
+  private readonly limit: AdaptiveLimit | null
+  private readonly fixed: number
+  private stopWaking: (() => void) | null = null
 
   constructor(
     downstream: Subscriber<R>,
     private readonly fn: AsyncProject<T, R>,
-    private readonly concurrency: number,
+    window: Window,
     private readonly ordered: boolean,
+    private readonly isDrop?: ((result: R) => boolean) | undefined,
   ) {
     super(downstream)
+    if (typeof window === 'number') {
+      this.limit = null
+      this.fixed = window
+    } else {
+      this.limit = window
+      this.fixed = 0
+      // another stage's call settled, or the limit grew: a waiting element may start
+      this.stopWaking = window.onAvailable(() => this.loop.drain())
+    }
+  }
+
+  /** The window now: the fixed concurrency, or the adaptive limit's current value. */
+  private get concurrency(): number {
+    return this.limit === null ? this.fixed : this.limit.current
   }
 
   // ── policy hooks (mapAsync: always start, always request, fail the flow on a failure) ──
@@ -142,6 +180,8 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
 
   /** Runs the `stopped()` hook and frees the slots (cancel, error, completion). */
   protected override cleanup(): void {
+    this.stopWaking?.()
+    this.stopWaking = null
     this.stopped()
     this.entries.length = 0
     this.finished.length = 0
@@ -164,6 +204,11 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
     // 2. start what may start
     for (const entry of this.entries) {
       if (entry.state !== 'waiting' || !this.canStart()) continue
+      if (this.limit !== null) {
+        const call = this.limit.tryStart()
+        if (call === null) break
+        entry.call = call
+      }
       this.start(entry)
       if (this.done) return
     }
@@ -191,6 +236,7 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
     try {
       result = this.fn(entry.value, entry.index)
     } catch (error) {
+      settle(entry)?.ignored()
       this.settleFailure(entry, error)
       return
     }
@@ -203,6 +249,19 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
   }
 
   private settleSuccess(entry: StageEntry<T, R>, value: R): void {
+    const call = settle(entry)
+    if (call !== undefined) {
+      let dropped = false
+      try {
+        dropped = this.isDrop?.(value) === true
+      } catch (error) {
+        call.ignored()
+        this.settleFailure(entry, error)
+        return
+      }
+      if (dropped) call.dropped()
+      else call.succeeded()
+    }
     if (this.done || entry.state !== 'running') return
     entry.state = 'done'
     entry.result = value
@@ -212,6 +271,7 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
   }
 
   private settleFailure(entry: StageEntry<T, R>, error: unknown): void {
+    settle(entry)?.dropped()
     if (this.done || entry.state !== 'running') return
     const decision = this.failed(entry, error)
     if (this.done) return
@@ -223,6 +283,13 @@ export class AsyncStage<T, R> extends DemandPipe<T, R> {
     else this.remove(entry)
     this.loop.drain()
   }
+}
+
+/** Takes the entry's adaptive call (it settles once, even if the stage ended meanwhile: the call really ran). */
+function settle<T, R>(entry: StageEntry<T, R>): AdaptiveCall | undefined {
+  const call = entry.call
+  entry.call = undefined
+  return call
 }
 
 function isThenable<R>(x: R | PromiseLike<R>): x is PromiseLike<R> {

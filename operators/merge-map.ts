@@ -1,14 +1,19 @@
+import type { AdaptiveCall, AdaptiveLimit } from '../lib/adaptive/limit'
+import { windowOption, type Window } from '../lib/adaptive/window'
 import { addCap, produced, replenishLimit } from '../lib/demand'
 import { ProtocolError } from '../lib/errors'
 import { Flow, type FlowInput } from '../lib/flow'
-import { func, object, optional, positiveInt, positiveIntOrInfinity } from '../lib/options'
+import { func, object, optional, positiveInt } from '../lib/options'
 import type { Operator, Publisher, Subscriber } from '../lib/protocol'
 import { FlatMapPipe } from './flat-map-pipe'
 import { InnerSubscriber, type InnerParent } from './inner-subscriber'
 
 export interface MergeMapOptions {
-  /** Most inner sources subscribed at once (a positive integer or Infinity). Default 16. */
-  readonly concurrency?: number
+  /**
+   * Most inner sources subscribed at once: a positive integer, Infinity, or an `AdaptiveLimit`
+   * that sizes the window from the inner sources' lifetimes (and may be shared). Default 16.
+   */
+  readonly concurrency?: number | AdaptiveLimit
   /** Elements requested from each inner source ahead of demand, and held for it at most. Default 32. */
   readonly prefetch?: number
 }
@@ -19,6 +24,10 @@ interface InnerState<R> {
   outstanding: number
   consumed: number
   done: boolean
+  /** The adaptive call this inner holds, and when it was subscribed (its latency runs to its completion). */
+  call: AdaptiveCall | null
+  readonly since: number
+  latency: number | null
 }
 type Inner<R> = InnerSubscriber<R, InnerState<R>>
 
@@ -87,6 +96,11 @@ class RingQueue<R> {
  * elements that arrive without downstream demand wait in their inner's queue, so at most
  * `concurrency × prefetch` elements are held (512 with the defaults). Queued elements are
  * served round-robin across inners. An invalid `request(n)` cancels everything and signals `onError(RangeError)` (§3.9).
+ * **Adaptive**: with `concurrency: adaptiveLimit(…)` an outer element is requested only once
+ * the limit admitted a call for it (`tryStart`, shared with every stage using the limit); the
+ * call's latency is the inner source's lifetime (subscribe → complete, an error is a drop) and
+ * its slot is freed, as with a fixed window, once the inner's queue is empty. When the limit
+ * shrinks no inner is cancelled: no new outer element is requested until under the limit.
  * **Drops**: none. On error or cancel, queued elements are discarded. An error from the
  * outer source, an inner source or `fn` cancels everything and is signalled once.
  *
@@ -98,7 +112,7 @@ class RingQueue<R> {
 export function mergeMap<T, R>(fn: (value: T, index: number) => FlowInput<R>, options?: MergeMapOptions): Operator<T, R> {
   const project = func<(value: T, index: number) => FlowInput<R>>('mergeMap', 'fn', fn)
   const opts = optional(options, {}, (v) => object('mergeMap', 'options', v))
-  const concurrency = optional(opts['concurrency'], 16, (v) => positiveIntOrInfinity('mergeMap', 'concurrency', v))
+  const concurrency = optional<Window>(opts['concurrency'], 16, (v) => windowOption('mergeMap', 'concurrency', v, true))
   const prefetch = optional(opts['prefetch'], 32, (v) => positiveInt('mergeMap', 'prefetch', v))
   return (source: Publisher<T>) =>
     new Flow<R>((subscriber) => source.subscribe(new MergeMapSubscriber(subscriber, project, concurrency, prefetch)))
@@ -113,22 +127,34 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   private readonly limit: number
   /** Elements in all the inners' queues. */
   private queued = 0
+  /** Adaptive: calls admitted for outer elements requested and not yet arrived. */
+  private readonly reserved: AdaptiveCall[] = []
+  private readonly adaptive: AdaptiveLimit | null
+  private stopWaking: (() => void) | null = null
+  private filling = false
 
   constructor(
     downstream: Subscriber<R>,
     fn: (value: T, index: number) => FlowInput<R>,
-    private readonly concurrency: number,
+    private readonly concurrency: Window,
     private readonly prefetch: number,
   ) {
     super(downstream, fn)
     this.limit = replenishLimit(prefetch)
+    this.adaptive = typeof concurrency === 'number' ? null : concurrency
   }
 
   onNext(value: T): void {
     if (!this.acceptOuter('mergeMap')) return
+    const call = this.reserved.shift() ?? null
     const source = this.project(value)
-    if (source === null) return
-    const inner: Inner<R> = new InnerSubscriber(this, { queue: new RingQueue<R>(), outstanding: 0, consumed: 0, done: false })
+    if (source === null) {
+      call?.ignored()
+      return
+    }
+    const now = this.adaptive?.scheduler.now() ?? 0
+    const state: InnerState<R> = { queue: new RingQueue<R>(), outstanding: 0, consumed: 0, done: false, call, since: now, latency: null }
+    const inner: Inner<R> = new InnerSubscriber(this, state)
     this.inners.push(inner)
     source.subscribe(inner)
   }
@@ -136,7 +162,12 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   protected demanded(): void {
     if (!this.started) {
       this.started = true
-      this.requestOuter(this.concurrency)
+      if (this.adaptive === null) this.requestOuter(this.concurrency as number)
+      else {
+        const limit = this.adaptive
+        this.stopWaking = limit.onAvailable(() => this.fill(limit))
+        this.fill(limit)
+      }
     }
     // New demand matters only to queued elements (and to inners waiting in their slot to be
     // released); every other change of state runs its own drain.
@@ -175,12 +206,15 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
     this.drain()
   }
 
-  innerError(_inner: Inner<R>, error: unknown): void {
+  innerError(inner: Inner<R>, error: unknown): void {
+    this.settle(inner, 'dropped')
     this.setError(error)
   }
 
   innerComplete(inner: Inner<R>): void {
-    inner.state.done = true
+    const state = inner.state
+    if (state.call !== null && this.adaptive !== null) state.latency = this.adaptive.scheduler.now() - state.since
+    state.done = true
     this.completed++
     this.drain()
   }
@@ -190,7 +224,11 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   }
 
   protected clear(): void {
-    for (const inner of this.inners) inner.state.queue.clear()
+    this.stopAdmitting()
+    for (const inner of this.inners) {
+      inner.state.queue.clear()
+      this.settle(inner, inner.state.latency === null ? 'ignored' : 'succeeded')
+    }
     this.inners = []
     this.queued = 0
   }
@@ -200,6 +238,7 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
   }
 
   protected drainOnce(): void {
+    if (this.outerDone && this.adaptive !== null) this.stopAdmitting()
     if (this.checkTerminated()) return
     while (this.queued > 0 && this.requested > 0) {
       const inner = this.nextReady()
@@ -209,6 +248,13 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
     }
     if (this.completed > 0) this.releaseFinished()
     this.checkTerminated()
+  }
+
+  /** Adaptive, once no outer element can come: stop listening, give back the unused admissions. */
+  private stopAdmitting(): void {
+    this.stopWaking?.()
+    this.stopWaking = null
+    for (const call of this.reserved.splice(0)) call.ignored()
   }
 
   /** Emits one element of `inner` (demand was checked) and replenishes it; false if the flow ended meanwhile. */
@@ -227,11 +273,42 @@ class MergeMapSubscriber<T, R> extends FlatMapPipe<T, R> implements InnerParent<
 
   /** Removes completed inners whose queue is empty and requests one outer element per freed slot. */
   private releaseFinished(): void {
-    const before = this.inners.length
-    this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.size === 0))
-    const freed = before - this.inners.length
+    const finished = this.inners.filter((inner) => inner.state.done && inner.state.queue.size === 0)
+    if (finished.length > 0) this.inners = this.inners.filter((inner) => !(inner.state.done && inner.state.queue.size === 0))
+    const freed = finished.length
     this.completed -= freed
-    if (freed > 0 && !this.outerDone && this.failure === null && this.concurrency !== Infinity) this.requestOuter(freed)
+    // settled after the removal: a settle wakes the limit's listeners, this flow's fill() among them
+    if (this.adaptive !== null) for (const inner of finished) this.settle(inner, 'succeeded')
+    if (freed === 0 || this.outerDone || this.failure !== null) return
+    if (this.adaptive !== null) this.fill(this.adaptive)
+    else if (this.concurrency !== Infinity) this.requestOuter(freed)
+  }
+
+  /** Adaptive: requests one outer element per call the limit admits now. */
+  private fill(limit: AdaptiveLimit): void {
+    if (this.filling) return
+    this.filling = true
+    try {
+      while (!this.outerDone && !this.terminated && this.failure === null) {
+        const call = limit.tryStart()
+        if (call === null) break
+        this.reserved.push(call)
+        this.requestOuter(1)
+      }
+    } finally {
+      this.filling = false
+    }
+  }
+
+  /** Settles an inner's adaptive call once (its slot is free). */
+  private settle(inner: Inner<R>, how: 'succeeded' | 'dropped' | 'ignored'): void {
+    const state = inner.state
+    const call = state.call
+    if (call === null) return
+    state.call = null
+    if (how === 'ignored') call.ignored()
+    else if (how === 'dropped') call.dropped()
+    else call.succeeded(state.latency ?? undefined)
   }
 
   /** The next inner with a queued element, round-robin from the last one served; null if none. */

@@ -3,8 +3,9 @@ import { DrainLoop } from '../../lib/drain'
 import type { DropReason } from '../../lib/drops'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
+import { Downstream } from './downstream'
 import { Prng } from './prng'
-import { disturbanceEnd, maxRate, rateAt, type Scenario } from './scenario'
+import { disturbanceEnd, maxRate, phasesOf, rateAt, type Scenario } from './scenario'
 import type { BuiltStrategy } from './strategies'
 
 /**
@@ -23,6 +24,13 @@ import type { BuiltStrategy } from './strategies'
 export interface Item {
   readonly id: number
   readonly t: number
+}
+
+/** An element whose downstream call a strategy already made (`ctx.call`): the consumer only records it. */
+export interface Served {
+  readonly served: Item
+  readonly timedOut: boolean
+  readonly latencyMs: number
 }
 
 enum State {
@@ -48,6 +56,8 @@ export interface Sample {
   requested: number
   /** Demand granted to the producer and not yet used ('unbounded' shown as -1). */
   outstanding: number
+  /** The window in force: an adaptive limit's current value, a static window, or the consumer's slots. */
+  limit: number
 }
 
 export interface LatencyStats {
@@ -56,6 +66,20 @@ export interface LatencyStats {
   p99: number | null
   max: number | null
   mean: number | null
+}
+
+/** Figures of one phase of the scenario (before / during / after a degrade or a capacity step). */
+export interface PhaseResult {
+  name: string
+  fromMs: number
+  toMs: number
+  /** Calls that completed within the timeout during the phase (elements). */
+  goodput: number
+  /** p99 latency of the calls that ended (completed or timed out) during the phase, ms. */
+  callLatencyP99: number | null
+  timedOut: number
+  /** From one second into the phase: calls ended, calls timed out, p99 call latency (the settled behaviour). */
+  settled: { calls: number; timedOut: number; callLatencyP99: number | null }
 }
 
 export interface RunResult {
@@ -68,6 +92,13 @@ export interface RunResult {
   delivered: number
   /** Consumer calls (a batch is one call). */
   calls: number
+  /** Elements whose downstream call completed within the timeout. */
+  goodput: number
+  /** Elements whose call the caller abandoned at `consumer.timeoutMs` (dropped, reason 'timeout'). */
+  timedOut: number
+  /** Call start → completion (or timeout), as the caller sees it: rtt + wait at the downstream + service, ms. */
+  callLatency: { p50: number | null; p95: number | null; p99: number | null; max: number | null }
+  phases: PhaseResult[]
   dropped: number
   droppedBy: Partial<Record<DropReason, number>>
   /** Held at the end: backlog + in the strategy + in service. */
@@ -121,8 +152,13 @@ export function runScenario(s: Scenario, strategy: BuiltStrategy, seed: number):
   const flow = strategy.build({
     scheduler,
     onDrop: (item: unknown, reason: DropReason) => run.dropped(item, reason),
-    consumerRatePerSec: ((s.consumer.concurrency ?? 1) * 1000) / s.consumer.service.meanMs,
+    consumerRatePerSec: ((s.consumer.capacity ?? s.consumer.concurrency ?? 1) * 1000) / s.consumer.service.meanMs,
     scenario: s,
+    call: (item) => run.call(item),
+    ownWindow: (window) => {
+      run.window = window
+      run.strategyCalls = true
+    },
   })(run.source)
   flow.subscribe(run.consumer)
   return run.execute()
@@ -135,6 +171,14 @@ export interface StrategyContext {
   /** The consumer's nominal capacity (elements per second), for rate-based strategies. */
   readonly consumerRatePerSec: number
   readonly scenario: Scenario
+  /** Calls the downstream for one element, in virtual time; never rejects (a timeout is an outcome). */
+  readonly call: (item: Item) => PromiseLike<Served>
+  /**
+   * The strategy makes its own calls (`call`) with this window, sampled into the time series;
+   * the consumer then only records outcomes and requests without a bound of its own.
+   * Without it the window is the consumer's `concurrency` slots.
+   */
+  readonly ownWindow: (window: () => number) => void
 }
 
 class Run {
@@ -167,6 +211,13 @@ class Run {
   sourceSubscriber: Subscriber<Item> | null = null
   sourceCancelled = false
   sourceCompleted = false
+  /** Ended calls: [end time, latency, ok (within the timeout), elements]. */
+  readonly callLog: [number, number, boolean, number][] = []
+  nTimedOut = 0
+  goodput = 0
+  window: () => number
+  strategyCalls = false
+  readonly downstream: Downstream
   private productionDone = false
   private readonly emitLoop = new DrainLoop(() => this.emitOnce())
   private readonly service: Prng
@@ -181,6 +232,41 @@ class Run {
     this.service = Prng.derive(seed, `service:${s.name}`)
     this.source = { subscribe: (subscriber) => this.subscribeSource(subscriber) }
     this.consumer = new SimConsumer(this)
+    this.downstream = new Downstream(s, scheduler, (n) => this.serviceTime(n))
+    const slots = s.consumer.concurrency ?? 1
+    this.window = () => slots
+  }
+
+  /** A strategy's own downstream call (`ctx.call`): settled by a scheduler task, in virtual time. */
+  call(item: Item): PromiseLike<Served> {
+    let result: Served | null = null
+    let callback: ((v: Served) => unknown) | null | undefined = null
+    this.downstream.call(1, (outcome) => {
+      this.recordCall(outcome.latencyMs, !outcome.timedOut, 1)
+      result = { served: item, timedOut: outcome.timedOut, latencyMs: outcome.latencyMs }
+      callback?.(result)
+    })
+    const thenable: PromiseLike<Served> = {
+      then: (ok) => {
+        if (result !== null) ok?.(result)
+        else callback = ok as (v: Served) => unknown
+        return thenable as never
+      },
+    }
+    return thenable
+  }
+
+  recordCall(latencyMs: number, ok: boolean, n: number): void {
+    this.callLog.push([this.scheduler.now(), latencyMs, ok, n])
+  }
+
+  /** An element whose call timed out: dropped with reason 'timeout' (from the strategy or from service). */
+  timedOut(item: Item, from: State.InStrategy | State.InService): void {
+    if (this.move(item, from, State.Dropped)) {
+      this.nDropped++
+      this.nTimedOut++
+      this.droppedBy.timeout = (this.droppedBy.timeout ?? 0) + 1
+    }
   }
 
   get backlogSize(): number {
@@ -327,6 +413,7 @@ class Run {
 
   delivered(item: Item): void {
     if (this.move(item, State.InService, State.Delivered)) {
+      this.goodput++
       this.nDelivered++
       this.latencies.push(this.scheduler.now() - item.t)
     }
@@ -359,6 +446,24 @@ class Run {
       dropped: this.nDropped,
       requested: this.requestedTotal,
       outstanding: this.outstanding >= UNBOUNDED ? -1 : this.outstanding,
+      limit: this.window(),
+    })
+  }
+
+  private phases(): PhaseResult[] {
+    return phasesOf(this.s).map(({ name, fromMs, toMs }) => {
+      const inPhase = this.callLog.filter(([t]) => t >= fromMs && t < toMs)
+      const settled = inPhase.filter(([t]) => t >= fromMs + 1000)
+      const count = (xs: typeof inPhase, ok: boolean): number => xs.reduce((a, [, , o, n]) => a + (o === ok ? n : 0), 0)
+      return {
+        name,
+        fromMs,
+        toMs,
+        goodput: count(inPhase, true),
+        callLatencyP99: latencyStats(inPhase.map((c) => c[1])).p99,
+        timedOut: count(inPhase, false),
+        settled: { calls: settled.reduce((a, c) => a + c[3], 0), timedOut: count(settled, false), callLatencyP99: latencyStats(settled.map((c) => c[1])).p99 },
+      }
     })
   }
 
@@ -371,6 +476,10 @@ class Run {
       produced: this.items.length,
       delivered: this.nDelivered,
       calls: this.calls,
+      goodput: this.goodput,
+      timedOut: this.nTimedOut,
+      callLatency: callLatency(this.callLog.map((c) => c[1])),
+      phases: this.phases(),
       dropped: this.nDropped,
       droppedBy: sortKeys(this.droppedBy),
       held: { backlog: this.backlogSize, strategy: this.nInStrategy, service: this.nInService },
@@ -389,6 +498,11 @@ class Run {
   }
 }
 
+function callLatency(values: number[]): RunResult['callLatency'] {
+  const { p50, p95, p99, max } = latencyStats(values)
+  return { p50, p95, p99, max }
+}
+
 /** The consumer: `concurrency` slots, one element (or one batch) per slot, requests one per freed slot. */
 class SimConsumer implements Subscriber<Item | Item[]> {
   terminated = false
@@ -402,15 +516,28 @@ class SimConsumer implements Subscriber<Item | Item[]> {
 
   onSubscribe(subscription: Subscription): void {
     this.subscription = subscription
+    if (this.run.strategyCalls) {
+      // the strategy's own window bounds the calls; the consumer only records their outcomes
+      this.granted = UNBOUNDED
+      subscription.request(UNBOUNDED)
+      return
+    }
     this.granted += this.free
     subscription.request(this.free)
   }
 
-  onNext(value: Item | Item[]): void {
+  onNext(value: Item | Item[] | Served): void {
     const run = this.run
     if (this.terminated) run.violations.push('onNext after a terminal signal (§1.7)')
     if (this.granted === 0) run.violations.push('onNext without demand (§1.1)')
-    else this.granted--
+    else if (this.granted < UNBOUNDED) this.granted--
+    if (isServed(value)) {
+      // the strategy made the call itself (ctx.call): record the outcome, ask for the next one
+      run.calls++
+      if (value.timedOut) run.timedOut(value.served, State.InStrategy)
+      else if (run.move(value.served, State.InStrategy, State.InService)) run.delivered(value.served)
+      return
+    }
     const items = Array.isArray(value) ? value : [value]
     for (const item of items) {
       if (isItem(item)) run.move(item, State.InStrategy, State.InService)
@@ -418,18 +545,36 @@ class SimConsumer implements Subscriber<Item | Item[]> {
     }
     run.calls++
     this.free--
+    if (run.s.consumer.capacity !== undefined) {
+      run.downstream.call(items.length, (outcome) => {
+        run.recordCall(outcome.latencyMs, !outcome.timedOut, items.length)
+        for (const item of items) {
+          if (!isItem(item)) continue
+          if (outcome.timedOut) run.timedOut(item, State.InService)
+          else run.delivered(item)
+        }
+        this.release()
+      })
+      return
+    }
     const now = run.scheduler.now()
     const stall = run.s.consumer.stall
     const start = stall !== undefined && now >= stall.atMs && now < stall.atMs + stall.forMs ? stall.atMs + stall.forMs : now
     const done = start + run.serviceTime(items.length)
     run.scheduler.schedule(() => {
+      run.recordCall(done - now, true, items.length)
       for (const item of items) if (isItem(item)) run.delivered(item)
-      this.free++
-      if (!this.terminated && this.subscription !== null) {
-        this.granted++
-        this.subscription.request(1)
-      }
+      this.release()
     }, done - now)
+  }
+
+  /** A slot is free: one more element. */
+  private release(): void {
+    this.free++
+    if (!this.terminated && this.subscription !== null) {
+      this.granted++
+      this.subscription.request(1)
+    }
   }
 
   onError(error: unknown): void {
@@ -448,6 +593,10 @@ class SimConsumer implements Subscriber<Item | Item[]> {
       this.run.violations.push(`completed with ${this.run.nInStrategy} element(s) neither delivered nor dropped`)
     }
   }
+}
+
+function isServed(x: unknown): x is Served {
+  return typeof x === 'object' && x !== null && 'served' in x && isItem((x as Served).served)
 }
 
 function isItem(x: unknown): x is Item {

@@ -2,7 +2,7 @@ import { runScenario, type RunResult } from './engine'
 import type { Scenario } from './scenario'
 import { resolveStrategy } from './strategies'
 
-export { runScenario, arrivalTimes, type RunResult, type Sample, type Item, type StrategyContext } from './engine'
+export { runScenario, arrivalTimes, type PhaseResult, type RunResult, type Sample, type Item, type Served, type StrategyContext } from './engine'
 export { SCENARIOS, findScenario, parseScenario, scenarioNames, type Scenario } from './scenario'
 export { defaultStrategyIds, describeFamilies, resolveStrategy } from './strategies'
 
@@ -49,6 +49,10 @@ function crashed(s: Scenario, strategy: string, seed: number, error: unknown): R
     produced: 0,
     delivered: 0,
     calls: 0,
+    goodput: 0,
+    timedOut: 0,
+    callLatency: { p50: null, p95: null, p99: null, max: null },
+    phases: [],
     dropped: 0,
     droppedBy: {},
     held: { backlog: 0, strategy: 0, service: 0 },

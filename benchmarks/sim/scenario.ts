@@ -38,6 +38,21 @@ export interface ConsumerProfile {
    * element; a batch of n costs `s × (overhead + (1 − overhead) × n)`. Default 0.5.
    */
   readonly batchOverhead?: number
+  /**
+   * Servers inside the downstream (issue #12). Set, it turns the consumer into a service
+   * with its own FIFO: calls beyond `capacity` wait there, and the wait counts in the call's
+   * latency; `concurrency` is then only the window of the strategies that have none.
+   * Unset: today's model (`concurrency` slots, fixed service, nothing waits downstream).
+   */
+  readonly capacity?: number
+  /** Network delay added to every call (ms): it occupies a window slot but no server. Default 0. */
+  readonly rttMs?: number
+  /** A call slower than this fails: its element is dropped ('timeout'), the server's work is wasted. Default none. */
+  readonly timeoutMs?: number
+  /** Service time × `factor` for calls whose service starts in [atMs, atMs + forMs). */
+  readonly degrade?: readonly { readonly atMs: number; readonly forMs: number; readonly factor: number }[]
+  /** From `atMs` on the downstream has `capacity` servers (a scale-out, a scale-in). */
+  readonly capacitySteps?: readonly { readonly atMs: number; readonly capacity: number }[]
 }
 
 export interface Scenario {
@@ -97,7 +112,78 @@ export const SCENARIOS: readonly Scenario[] = [
     producer: { rate: 200, rampTo: 3_000, arrivals: 'poisson' },
     consumer: { service: { dist: 'fixed', meanMs: 1 }, concurrency: 2 },
   },
+  {
+    name: 'brownout',
+    description: 'A downstream of 8 servers (2 ms, rtt 10 ms, timeout 100 ms) at 80% load; its service is 10× slower from 4 s to 10 s.',
+    durationMs: 16_000,
+    producer: { rate: 3_200, arrivals: 'poisson' },
+    consumer: {
+      service: { dist: 'fixed', meanMs: 2 },
+      concurrency: 48,
+      capacity: 8,
+      rttMs: 10,
+      timeoutMs: 100,
+      degrade: [{ atMs: 4_000, forMs: 6_000, factor: 10 }],
+    },
+  },
+  {
+    name: 'capacity-step',
+    description: 'The brownout downstream at 6,000/s: 8 servers (4,000/s), 16 from 5 s to 10 s (a scale-out), then 8 again.',
+    durationMs: 15_000,
+    producer: { rate: 6_000, arrivals: 'poisson' },
+    consumer: {
+      service: { dist: 'fixed', meanMs: 2 },
+      concurrency: 48,
+      capacity: 8,
+      rttMs: 10,
+      timeoutMs: 100,
+      capacitySteps: [
+        { atMs: 5_000, capacity: 16 },
+        { atMs: 10_000, capacity: 8 },
+      ],
+    },
+  },
+  {
+    name: 'noisy-healthy',
+    description: 'Heavy-tailed service (Pareto, mean 2 ms) at 50% of 8 servers, rtt 10 ms, timeout 100 ms: nothing to fix.',
+    durationMs: 10_000,
+    producer: { rate: 2_000, arrivals: 'poisson' },
+    consumer: { service: { dist: 'pareto', meanMs: 2, alpha: 1.5 }, concurrency: 48, capacity: 8, rttMs: 10, timeoutMs: 100 },
+  },
 ]
+
+/** Servers of the downstream at time t: the last capacity step, else `capacity`, else `concurrency`. */
+export function capacityAt(s: Scenario, t: number): number {
+  const c = s.consumer
+  let servers = c.capacity ?? c.concurrency ?? 1
+  for (const step of c.capacitySteps ?? []) if (t >= step.atMs) servers = step.capacity
+  return servers
+}
+
+/** The service-time factor in force at time t (1 outside every degrade window). */
+export function degradeAt(s: Scenario, t: number): number {
+  let factor = 1
+  for (const d of s.consumer.degrade ?? []) if (t >= d.atMs && t < d.atMs + d.forMs) factor *= d.factor
+  return factor
+}
+
+/** The scenario's phases: [0, durationMs) cut at every degrade start/end and capacity step; [] if none. */
+export function phasesOf(s: Scenario): { name: string; fromMs: number; toMs: number }[] {
+  const cuts = new Set<number>()
+  for (const d of s.consumer.degrade ?? []) cuts.add(d.atMs).add(d.atMs + d.forMs)
+  for (const step of s.consumer.capacitySteps ?? []) cuts.add(step.atMs)
+  const inside = [...cuts].filter((t) => t > 0 && t < s.durationMs).sort((a, b) => a - b)
+  if (inside.length === 0) return []
+  const bounds = [0, ...inside, s.durationMs]
+  return bounds.slice(0, -1).map((from, i) => {
+    const to = bounds[i + 1] as number
+    const factor = degradeAt(s, from)
+    const servers = capacityAt(s, from)
+    const base = s.consumer.capacity ?? s.consumer.concurrency ?? 1
+    const state = [factor !== 1 ? `service ×${factor}` : '', servers !== base ? `${servers} servers` : ''].filter((x) => x !== '').join(', ')
+    return { name: state !== '' ? state : i === 0 ? 'before' : 'after', fromMs: from, toMs: to }
+  })
+}
 
 export function scenarioNames(): string[] {
   return SCENARIOS.map((s) => s.name)
@@ -193,6 +279,11 @@ export function parseScenario(value: unknown, where = 'scenario'): Scenario {
     ...(c.concurrency === undefined ? {} : { concurrency: posInt(c.concurrency, `${where}.consumer.concurrency`) }),
     ...(c.stall === undefined ? {} : { stall: stall(c.stall, `${where}.consumer.stall`) }),
     ...(c.batchOverhead === undefined ? {} : { batchOverhead: fraction(c.batchOverhead, `${where}.consumer.batchOverhead`) }),
+    ...(c.capacity === undefined ? {} : { capacity: posInt(c.capacity, `${where}.consumer.capacity`) }),
+    ...(c.rttMs === undefined ? {} : { rttMs: nonNeg(c.rttMs, `${where}.consumer.rttMs`) }),
+    ...(c.timeoutMs === undefined ? {} : { timeoutMs: pos(c.timeoutMs, `${where}.consumer.timeoutMs`) }),
+    ...(c.degrade === undefined ? {} : { degrade: degrade(c.degrade, `${where}.consumer.degrade`) }),
+    ...(c.capacitySteps === undefined ? {} : { capacitySteps: capacitySteps(c.capacitySteps, `${where}.consumer.capacitySteps`) }),
   }
   return {
     name,
@@ -218,6 +309,22 @@ function spikes(v: unknown, where: string): NonNullable<ProducerProfile['spikes'
   return v.map((x: unknown, i) => {
     const sp = obj(x, `${where}[${i}]`)
     return { atMs: nonNeg(sp.atMs, `${where}[${i}].atMs`), lengthMs: pos(sp.lengthMs, `${where}[${i}].lengthMs`), rate: pos(sp.rate, `${where}[${i}].rate`) }
+  })
+}
+
+function degrade(v: unknown, where: string): NonNullable<ConsumerProfile['degrade']> {
+  if (!Array.isArray(v)) throw new TypeError(`${where} must be an array, got ${show(v)}`)
+  return v.map((x: unknown, i) => {
+    const d = obj(x, `${where}[${i}]`)
+    return { atMs: nonNeg(d.atMs, `${where}[${i}].atMs`), forMs: pos(d.forMs, `${where}[${i}].forMs`), factor: pos(d.factor, `${where}[${i}].factor`) }
+  })
+}
+
+function capacitySteps(v: unknown, where: string): NonNullable<ConsumerProfile['capacitySteps']> {
+  if (!Array.isArray(v)) throw new TypeError(`${where} must be an array, got ${show(v)}`)
+  return v.map((x: unknown, i) => {
+    const st = obj(x, `${where}[${i}]`)
+    return { atMs: nonNeg(st.atMs, `${where}[${i}].atMs`), capacity: posInt(st.capacity, `${where}[${i}].capacity`) }
   })
 }
 

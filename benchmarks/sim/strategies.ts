@@ -3,7 +3,8 @@ import { OVERFLOW_POLICIES } from '../../lib/drops'
 import type { Operator } from '../../lib/protocol'
 import type { Scheduler } from '../../lib/scheduler'
 import * as operators from '../../operators/index'
-import type { Item, StrategyContext } from './engine'
+import { adaptiveLimit, type AdaptiveLimit } from '../../lib/adaptive/limit'
+import type { Item, Served, StrategyContext } from './engine'
 import { unboundedBuffer } from './unbounded'
 
 /**
@@ -14,7 +15,7 @@ import { unboundedBuffer } from './unbounded'
  * listed as unavailable instead of breaking the build).
  */
 
-export type StrategyOutput = Item | Item[]
+export type StrategyOutput = Item | Item[] | Served
 
 export interface BuiltStrategy {
   readonly id: string
@@ -42,7 +43,11 @@ function op<F>(name: string): F {
 }
 
 /** Builders of the operators' option objects, typed as issue 3 specifies them. */
-type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknown> }) => Op
+type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknown>; scheduler?: Scheduler }) => Op
+type MapAsyncFn = (
+  fn: (item: Item) => PromiseLike<Served>,
+  o: { concurrency: number | AdaptiveLimit; ordered: boolean; isDrop: (s: Served) => boolean },
+) => Op
 type LatestFn = (o?: { onDrop?: OnDrop<unknown> }) => Op
 type SampleFn = (periodMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
 type DebounceFn = (quietMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
@@ -100,7 +105,7 @@ const FAMILIES: readonly Family[] = [
   },
   {
     name: 'buffer',
-    usage: `buffer:<${OVERFLOW_POLICIES.join('|')}>:<capacity>`,
+    usage: `buffer:<${[...OVERFLOW_POLICIES, 'codel'].join('|')}>:<capacity>`,
     description: 'a bounded buffer with a named overflow policy',
     defaults: [
       'buffer:backpressure:64',
@@ -115,11 +120,13 @@ const FAMILIES: readonly Family[] = [
     needs: ['buffer'],
     parse: (args, id) => {
       const [policy, cap] = args
-      if (policy === undefined || !(OVERFLOW_POLICIES as readonly string[]).includes(policy)) {
-        throw new TypeError(`${id}: the policy must be one of ${OVERFLOW_POLICIES.join(', ')}, got ${JSON.stringify(policy ?? '')}`)
+      const policies: readonly string[] = [...OVERFLOW_POLICIES, 'codel']
+      if (policy === undefined || !policies.includes(policy)) {
+        throw new TypeError(`${id}: the policy must be one of ${policies.join(', ')}, got ${JSON.stringify(policy ?? '')}`)
       }
       const capacity = int(cap, id, 'capacity')
-      return (ctx) => op<BufferFn>('buffer')({ capacity, overflow: policy, onDrop: ctx.onDrop })
+      return (ctx) =>
+        op<BufferFn>('buffer')({ capacity, overflow: policy, onDrop: ctx.onDrop, ...(policy === 'codel' ? { scheduler: ctx.scheduler } : {}) })
     },
   },
   {
@@ -210,6 +217,40 @@ const FAMILIES: readonly Family[] = [
     },
   },
   {
+    name: 'concurrency',
+    usage: 'concurrency:<n>[:codel]',
+    description: 'mapAsync calling the downstream with a static window of n (the guess); :codel puts a CoDel buffer in front',
+    defaults: ['concurrency:16', 'concurrency:64', 'concurrency:256'],
+    needs: ['mapAsync', 'buffer'],
+    parse: (args, id) => {
+      const n = int(args[0], id, 'n')
+      const codel = codelArg(args[1], id)
+      return (ctx) => {
+        ctx.ownWindow(() => n)
+        return callStage(ctx, n, codel)
+      }
+    },
+  },
+  {
+    name: 'adaptive',
+    usage: 'adaptive:<aimd|vegas|gradient>[:codel]',
+    description: 'the same mapAsync stage with adaptiveLimit (defaults, virtual clock); :codel puts a CoDel buffer in front',
+    defaults: ['adaptive:aimd', 'adaptive:vegas', 'adaptive:gradient', 'adaptive:gradient:codel'],
+    needs: ['mapAsync', 'buffer'],
+    parse: (args, id) => {
+      const algorithm = args[0]
+      if (algorithm !== 'aimd' && algorithm !== 'vegas' && algorithm !== 'gradient') {
+        throw new TypeError(`${id}: the algorithm must be aimd, vegas or gradient, got ${JSON.stringify(algorithm ?? '')}`)
+      }
+      const codel = codelArg(args[1], id)
+      return (ctx) => {
+        const limit = adaptiveLimit({ algorithm, scheduler: ctx.scheduler } as Parameters<typeof adaptiveLimit>[0])
+        ctx.ownWindow(() => limit.current)
+        return callStage(ctx, limit, codel)
+      }
+    },
+  },
+  {
     name: 'circuitBreaker',
     usage: 'circuitBreaker:<pause|fail-fast>',
     description: 'guards a service call (0.1 ms; down during the consumer stall, failing after 5 ms); opens after 5 failures for 250 ms',
@@ -232,6 +273,24 @@ const FAMILIES: readonly Family[] = [
     },
   },
 ]
+
+/**
+ * `mapAsync(ctx.call, { concurrency, ordered: false })`: the strategy makes the downstream
+ * call itself (a timed-out call is reported to an adaptive limit as a drop via `isDrop`);
+ * with `codel`, a `buffer({ overflow: 'codel' })` (capacity 100,000, RFC defaults) in front.
+ */
+function callStage(ctx: StrategyContext, concurrency: number | AdaptiveLimit, codel: boolean): Op {
+  const stage = op<MapAsyncFn>('mapAsync')((item) => ctx.call(item), { concurrency, ordered: false, isDrop: (s) => s.timedOut })
+  if (!codel) return stage
+  const front = op<BufferFn>('buffer')({ capacity: 100_000, overflow: 'codel', onDrop: ctx.onDrop, scheduler: ctx.scheduler })
+  return (source) => stage(front(source) as never)
+}
+
+function codelArg(arg: string | undefined, id: string): boolean {
+  if (arg === undefined) return false
+  if (arg === 'codel') return true
+  throw new TypeError(`${id}: the optional last argument must be codel, got ${JSON.stringify(arg)}`)
+}
 
 /** The family names, in registry order. */
 export function familyNames(): string[] {

@@ -41,7 +41,7 @@ describe('npm run bench (benchmarks/cli.ts)', () => {
       expect(r.code).toBe(2)
       expect(r.err).toMatch(/unknown strategy "dropEverything"/)
       for (const f of familyNames()) expect(r.err).toContain(f)
-      expect(r.err).toContain('buffer:<backpressure|drop-incoming|drop-oldest|drop-newest|drop-all|error>:<capacity>')
+      expect(r.err).toContain('buffer:<backpressure|drop-incoming|drop-oldest|drop-newest|drop-all|error|codel>:<capacity>')
     })
 
     it('rejects a bad overflow policy or capacity with the valid ones', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { Flow } from '../../lib/flow'
 import { Pipe } from '../../lib/pipe'
@@ -141,6 +142,52 @@ describe('strategy simulator', () => {
       expect(() => resolveStrategy('debounce:0')).toThrow('debounce:0: quietMs must be an integer ≥ 1, got "0"')
       expect(() => resolveStrategy('throttleFirst:5:1')).toThrow('throttleFirst:5:1: throttleFirst takes at most one argument (windowMs)')
     })
+  })
+})
+
+describe('the downstream model (issue #12)', () => {
+  const named = (name: string): Scenario => SCENARIOS.find((s) => s.name === name) as Scenario
+
+  it('leaves the scenarios without a downstream exactly as they were (figures pinned before the model existed)', () => {
+    // the JSON of the original strategies on the original scenarios (4 s cuts, seed 7), new fields removed,
+    // hashed at commit e0085ba: the capacity model, the limit samples and the new strategies change none of it
+    const names = ['steady', 'burst', 'spike', 'slow-consumer', 'stall-and-recover', 'ramp']
+    const ids = ['unbounded', 'buffer:backpressure:64', 'buffer:drop-incoming:100', 'buffer:drop-oldest:1000', 'buffer:drop-newest:100', 'buffer:drop-all:100', 'buffer:error:1000', 'latest', 'sample:5', 'debounce:5', 'throttleFirst:5', 'throttle:shape', 'throttle:enforce', 'batch:32:10', 'limitRate:32', 'circuitBreaker:pause']
+    const report = simulate(SHORT.filter((s) => names.includes(s.name)), ids, 7)
+    const strip = (r: RunResult): unknown => {
+      const { goodput: _g, timedOut: _t, callLatency: _c, phases: _p, ...rest } = r
+      return { ...rest, samples: r.samples.map(({ limit: _l, ...sample }) => sample) }
+    }
+    const json = JSON.stringify(report.scenarios.map((s) => s.runs.map(strip)))
+    expect(createHash('sha256').update(json).digest('hex')).toBe('029f1a9f751c29ea99db9bade75e4a901607f0741752c42ec77b569424f72f17')
+  })
+
+  it('brownout: a static window of 256 collapses (timeouts, wasted work), the adaptive gradient limit does not', () => {
+    const s = { ...named('brownout'), durationMs: 8000, graceMs: 2000, degrade: undefined }
+    const scenario: Scenario = { ...s, consumer: { ...s.consumer, degrade: [{ atMs: 2000, forMs: 4000, factor: 10 }] } }
+    const guess = runScenario(scenario, resolveStrategy('concurrency:256'), 1)
+    const adaptive = runScenario(scenario, resolveStrategy('adaptive:gradient'), 1)
+    for (const r of [guess, adaptive]) {
+      expectConserved(r)
+      expect(r.goodput + r.timedOut).toBeLessThanOrEqual(r.produced)
+      expect(r.phases.map((p) => p.name)).toEqual(['before', 'service ×10', 'after'])
+    }
+    expect(guess.droppedBy.timeout ?? 0).toBeGreaterThan(1000)
+    expect(adaptive.goodput).toBeGreaterThan(guess.goodput)
+    const during = adaptive.phases[1]!
+    // settled (a second after the change): fewer than 0.5% of its calls time out
+    expect(during.settled.timedOut).toBeLessThan(0.005 * during.settled.calls)
+    // the window in force is sampled: 256 throughout for the guess, moving for the limit
+    expect(new Set(guess.samples.map((x) => x.limit))).toEqual(new Set([256]))
+    expect(new Set(adaptive.samples.map((x) => x.limit)).size).toBeGreaterThan(3)
+  })
+
+  it('reads the downstream fields of a scenario file and rejects bad ones by name', () => {
+    const base = { name: 'x', durationMs: 1000, producer: { rate: 100 }, consumer: { service: { dist: 'fixed', meanMs: 1 } } }
+    const ok = parseScenario({ ...base, consumer: { ...base.consumer, capacity: 4, rttMs: 5, timeoutMs: 50, degrade: [{ atMs: 1, forMs: 2, factor: 3 }], capacitySteps: [{ atMs: 5, capacity: 8 }] } })
+    expect(ok.consumer).toMatchObject({ capacity: 4, rttMs: 5, timeoutMs: 50 })
+    expect(() => parseScenario({ ...base, consumer: { ...base.consumer, capacity: 0 } })).toThrow('scenario.consumer.capacity must be an integer from 1 to 10000, got 0')
+    expect(() => parseScenario({ ...base, consumer: { ...base.consumer, degrade: [{ atMs: 1, forMs: 2, factor: -1 }] } })).toThrow('scenario.consumer.degrade[0].factor must be a positive finite number, got -1')
   })
 })
 

@@ -109,8 +109,8 @@ describe('mapAsync', () => {
 
   describe('options', () => {
     it('are validated at construction', () => {
-      expect(() => mapAsync((x) => x, { concurrency: 0 })).toThrow('mapAsync: concurrency must be a positive integer, got 0')
-      expect(() => mapAsync((x) => x, {} as never)).toThrow('mapAsync: concurrency must be a positive integer, got undefined')
+      expect(() => mapAsync((x) => x, { concurrency: 0 })).toThrow('mapAsync: concurrency must be a positive integer or an AdaptiveLimit, got 0')
+      expect(() => mapAsync((x) => x, {} as never)).toThrow('mapAsync: concurrency must be a positive integer or an AdaptiveLimit, got undefined')
       expect(() => mapAsync(5 as never, { concurrency: 1 })).toThrow('mapAsync: fn must be a function, got 5')
       expect(() => mapAsync((x) => x, { concurrency: 1, ordered: 1 as never })).toThrow('mapAsync: ordered must be a boolean, got 1')
     })

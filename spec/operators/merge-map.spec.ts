@@ -160,7 +160,7 @@ describe('mergeMap', () => {
   })
 
   it('validates its options with a TypeError naming them', () => {
-    expect(() => mergeMap((x) => [x], { concurrency: 0 })).toThrow('mergeMap: concurrency must be a positive integer or Infinity, got 0')
+    expect(() => mergeMap((x) => [x], { concurrency: 0 })).toThrow('mergeMap: concurrency must be a positive integer, Infinity or an AdaptiveLimit, got 0')
     expect(() => mergeMap((x) => [x], { prefetch: 1.5 })).toThrow('mergeMap: prefetch must be a positive integer, got 1.5')
   })
 })
