@@ -160,13 +160,6 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     } catch {
       return // the channel closed under us: the broker requeues it
     }
-    const call = gen.calls.get(tag)
-    if (call !== undefined) {
-      gen.calls.delete(tag)
-      if (!sample) call.ignored()
-      else if (outcome.kind === 'ack') call.succeeded()
-      else call.dropped()
-    }
     if (outcome.kind === 'nack') {
       stats.nacked++
       stats.unackedAtBroker--
@@ -182,6 +175,14 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
         gen.flushTask = null
         this.flush(gen)
       }, 0)
+    }
+    // last: the limit may change at once, and its listener may start a re-consume
+    const call = gen.calls.get(tag)
+    if (call !== undefined) {
+      gen.calls.delete(tag)
+      if (!sample) call.ignored()
+      else if (outcome.kind === 'ack') call.succeeded()
+      else call.dropped()
     }
   }
 

@@ -97,11 +97,4 @@ export class DemandWindow {
     if (shrink) return Math.max(this.config.min, current >> 1)
     return null
   }
-
-  /** Observations restart after a change (they described the old window). */
-  reset(): void {
-    this.observed = 0
-    this.windowLimited = 0
-    this.idleBuffered = 0
-  }
 }
