@@ -1,5 +1,6 @@
 import { adaptiveLimit } from '../../../lib/adaptive/limit'
-import { connect, consume, ConsumerStats, work, type AmqpConnection } from '../../../adapters/amqp'
+import { TestSubscriber } from '../../../lib/testing'
+import { connect, consume, ConsumerStats, work, type AmqpConnection, type Delivery } from '../../../adapters/amqp'
 import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, unackedOnChannels, until } from './broker'
 
 /**
@@ -93,6 +94,29 @@ describeBroker('amqp consume with prefetch: adaptiveLimit(…)', () => {
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
     expect(await raw.depth(queue)).toBe(0)
   }, 90_000)
+
+  it('the sample is delivery → settle: buffer wait counts, ack is a latency, nack a drop, requeued on cancel is no sample', async () => {
+    await raw.fill(queue, 30)
+    const limit = adaptiveLimit({ algorithm: 'aimd', initial: 30, min: 1, max: 30 })
+    const stats = new ConsumerStats()
+    const ts = new TestSubscriber<Delivery>({ initialRequest: 0 })
+    consume(connection, { queue, prefetch: limit, stats }).subscribe(ts)
+    await until(() => stats.delivered === 30, 'the window filled')
+    expect(limit.inFlight).toBe(30) // one call per delivery at the broker, from its arrival
+    await sleep(300) // they wait in the local buffer, unrequested
+    ts.request(20)
+    for (const [i, d] of ts.values.entries()) {
+      if (i < 15) d.ack()
+      else d.nack({ requeue: true })
+    }
+    const s = limit.stats()
+    expect(s.samples).toBe(20)
+    expect(s.drops).toBe(5)
+    expect(s.minLatencyMs).toBeGreaterThanOrEqual(250) // the buffer wait is in the latency
+    ts.cancel() // the 10 still buffered are requeued: their calls end without a sample
+    await until(() => limit.inFlight === 0, 'every call ended')
+    expect(limit.stats().samples).toBe(20)
+  })
 
   it('rejects bad prefetch options with a TypeError naming the option', () => {
     expect(() => consume(connection, { queue, prefetch: adaptiveLimit({ max: 70_000 }) })).toThrow(/prefetch must be an AdaptiveLimit whose max is at most 65535/)
