@@ -476,16 +476,15 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       return
     }
     // a new channel holds nothing: the wanted window applies at once
-    const prefetch = this.wanted
-    await channel.prefetch(prefetch, false)
+    if (this.wanted !== this.prefetch) {
+      this.prefetch = this.wanted
+      this.changedAt = this.connection.scheduler.now()
+      if (this.config.ackBatch === null) this.ackBatch = Math.ceil(this.prefetch / 4)
+    }
+    this.config.stats.prefetch = this.prefetch
+    await channel.prefetch(this.prefetch, false)
     const ok = await channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions)
     gen.consumerTag = ok.consumerTag
-    if (prefetch !== this.prefetch) {
-      this.prefetch = prefetch
-      this.changedAt = this.connection.scheduler.now()
-      if (this.config.ackBatch === null) this.ackBatch = Math.ceil(prefetch / 4)
-    }
-    this.config.stats.prefetch = prefetch
     if (this.done) this.stopConsuming()
     else this.applyWindow()
   }
