@@ -1,10 +1,12 @@
+import { isAdaptiveLimit, type AdaptiveLimit } from '../../lib/adaptive/limit'
 import { Flow } from '../../lib/flow'
-import { object, oneOf, optional, positiveInt } from '../../lib/options'
+import { object, oneOf, optional, optionError, positiveInt } from '../../lib/options'
 import { errorAtSubscribe } from '../../lib/subscription'
 import type { AmqpConnection } from './connection'
 import { ConsumerSubscription, type ConsumerConfig } from './consumer'
 import type { Delivery } from './delivery'
 import { ConsumerStats } from './stats'
+import { MAX_PREFETCH, type WindowConfig } from './window'
 
 export interface ConsumeOptions {
   /** The queue to consume from (it must exist: declare it in `connect({ topology })`). */
@@ -14,8 +16,11 @@ export interface ConsumeOptions {
    * Default 100. `{ min, max }`: a dynamic window that starts at `min`, doubles while the
    * window is what limits a waiting downstream, halves while deliveries sit unrequested —
    * re-consuming with the new QoS and never more than `max` unacknowledged in total.
+   * An `AdaptiveLimit`: the window follows the limit's `current`, and each delivery's time
+   * from arrival to settle (buffer wait included) is a latency sample; its `max` must be at
+   * most 65535. Window changes are rate-limited (docs/amqp.md, "Adaptive window").
    */
-  prefetch?: number | { min: number; max: number }
+  prefetch?: number | { min: number; max: number } | AdaptiveLimit
   /** 'manual' (default): you call `ack()`/`nack()`. 'on-emit': acked as it is emitted (at-most-once downstream). */
   ack?: 'manual' | 'on-emit'
   /** Where `nack()` without options and dropped deliveries go. Default 'requeue'. */
@@ -100,14 +105,28 @@ export function consume(connection: AmqpConnection, options: ConsumeOptions): Fl
     if (n > 65535) throw new TypeError(`${api}: ${option} must be at most 65535 (AMQP short), got ${n}`)
     return n
   }
-  let window: { min: number; max: number } | null = null
+  let window: WindowConfig | null = null
   let prefetch: number
-  if (typeof options.prefetch === 'object' && options.prefetch !== null) {
-    window = { min: short('prefetch.min', options.prefetch.min), max: short('prefetch.max', options.prefetch.max) }
-    if (window.min > window.max) throw new TypeError(`${api}: prefetch.min must be at most prefetch.max, got ${window.min} > ${window.max}`)
-    prefetch = window.min
+  const p: unknown = options.prefetch
+  if (isAdaptiveLimit(p)) {
+    if (p.max > MAX_PREFETCH) throw new TypeError(`${api}: prefetch must be an AdaptiveLimit whose max is at most ${MAX_PREFETCH} (AMQP short), got max ${p.max}`)
+    window = { kind: 'limit', limit: p }
+    prefetch = p.current
+  } else if (typeof p === 'object' && p !== null && !Array.isArray(p)) {
+    const o = p as Record<string, unknown>
+    for (const key of Object.keys(o)) {
+      if (key !== 'min' && key !== 'max') throw optionError(api, `prefetch.${key}`, 'absent (prefetch takes { min, max })', o[key])
+    }
+    const min = short('prefetch.min', o.min)
+    const max = short('prefetch.max', o.max)
+    if (min > max) throw new TypeError(`${api}: prefetch.min must be at most prefetch.max, got ${min} > ${max}`)
+    window = { kind: 'demand', min, max }
+    prefetch = min
   } else {
-    prefetch = optional(options.prefetch, 100, (v) => short('prefetch', v))
+    prefetch = optional(p, 100, (v) => {
+      if (typeof v === 'number') return short('prefetch', v)
+      throw optionError(api, 'prefetch', 'a positive integer, { min, max } or an AdaptiveLimit', v)
+    })
   }
   const config: ConsumerConfig = {
     queue: options.queue,

@@ -1,4 +1,5 @@
 import type * as amqp from 'amqplib'
+import type { AdaptiveCall } from '../../lib/adaptive/limit'
 import { addCap, isValidRequest, produced, validateRequest } from '../../lib/demand'
 import { DrainLoop } from '../../lib/drain'
 import type { Subscriber, Subscription } from '../../lib/protocol'
@@ -10,11 +11,13 @@ import { Delivery, type DeliveryOwner } from './delivery'
 import { AmqpChannelError, ConsumerCancelledError, OversizedRepublishError } from './errors'
 import { oversizedProperties } from './oversized'
 import type { ConsumerStats } from './stats'
+import { DemandWindow, fitsBeside, MAX_PREFETCH, windowChange, type WindowConfig } from './window'
 
 /**
  * The per-subscription state machine behind `consume()` (see consume.ts for the contract):
  * one channel generation at a time, a buffer bounded by the prefetch window, coalesced acks
- * through `AckTracker`, cancel/stop/fail paths, and the optional dynamic window.
+ * through `AckTracker`, cancel/stop/fail paths, and the optional moving window (window.ts:
+ * the demand heuristic or an AdaptiveLimit, one re-consume path for both).
  */
 
 interface Generation {
@@ -27,12 +30,15 @@ interface Generation {
   /** Emitted to the application and not settled yet. */
   held: number
   flushTask: ScheduledTask | null
+  /** `prefetch: adaptiveLimit(…)`: one call per delivery tag, from delivery to settle. */
+  readonly calls: Map<number, AdaptiveCall>
 }
 
 export interface ConsumerConfig {
   readonly queue: string
+  /** The fixed window, or the first one of `window`; for a limit, its `current` at subscribe. */
   readonly prefetch: number
-  readonly window: { readonly min: number; readonly max: number } | null
+  readonly window: WindowConfig | null
   readonly ackOnEmit: boolean
   readonly requeueOnNack: boolean
   /** null: ⌈W/4⌉ of the current window */
@@ -75,14 +81,16 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
   private unlisten: () => void = () => undefined
   private unregister: () => void = () => undefined
   readonly requeueOnNack: boolean
-  /** The current window W (fixed, or moving within `config.window`). */
+  /** The current window W (fixed, or moving with `config.window`). */
   private prefetch: number
   private ackBatch: number
   private reconsuming = false
-  /** Dynamic window: observations since the last decision. */
-  private observed = 0
-  private windowLimited = 0
-  private idleBuffered = 0
+  /** Moving window: what the policy proposes, and when W last changed (the rate limit). */
+  private wanted: number
+  private changedAt: number
+  private windowTask: ScheduledTask | null = null
+  private readonly demand: DemandWindow | null
+  private unwatchLimit: () => void = () => undefined
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -90,11 +98,18 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     private readonly subscriber: Subscriber<Delivery>,
   ) {
     this.requeueOnNack = config.requeueOnNack
-    this.prefetch = config.prefetch
-    this.ackBatch = config.ackBatch ?? Math.ceil(config.prefetch / 4)
+    const window = config.window
+    this.prefetch = window?.kind === 'limit' ? clampWindow(window.limit.current) : config.prefetch
+    this.wanted = this.prefetch
+    this.changedAt = connection.scheduler.now()
+    this.ackBatch = config.ackBatch ?? Math.ceil(this.prefetch / 4)
+    this.demand = window?.kind === 'demand' ? new DemandWindow(window) : null
+    config.stats.windowTarget = this.prefetch
   }
 
   start(): void {
+    const window = this.config.window
+    if (window?.kind === 'limit') this.unwatchLimit = window.limit.onChange((current) => this.propose(current))
     this.unregister = this.connection.register({ stop: () => this.stop(), idle: () => this.idle() })
     this.unlisten = this.connection.consumeLink.listen({
       up: () => this.ensureOpen(),
@@ -133,11 +148,12 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       return
     }
     gen.held--
-    this.settleOn(gen, delivery.deliveryTag, outcome)
+    this.settleOn(gen, delivery.deliveryTag, outcome, true)
     if (this.done) this.checkIdle()
   }
 
-  private settleOn(gen: Generation, tag: number, outcome: Outcome): void {
+  /** `sample`: settled by the application — its delivery → settle time is a latency sample (ack) or a drop (nack). */
+  private settleOn(gen: Generation, tag: number, outcome: Outcome, sample = false): void {
     const stats = this.config.stats
     try {
       if (!gen.tracker.settle(tag, outcome)) return
@@ -159,6 +175,14 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
         gen.flushTask = null
         this.flush(gen)
       }, 0)
+    }
+    // last: the limit may change at once, and its listener may start a re-consume
+    const call = gen.calls.get(tag)
+    if (call !== undefined) {
+      gen.calls.delete(tag)
+      if (!sample) call.ignored()
+      else if (outcome.kind === 'ack') call.succeeded()
+      else call.dropped()
     }
   }
 
@@ -220,6 +244,8 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     const stats = this.config.stats
     stats.delivered++
     stats.unackedAtBroker++
+    const window = this.config.window
+    if (window?.kind === 'limit') gen.calls.set(message.fields.deliveryTag, window.limit.start())
     if (stats.unackedAtBroker > stats.maxUnackedAtBroker) stats.maxUnackedAtBroker = stats.unackedAtBroker
     if (this.done) {
       // arrived between our basic.cancel and its cancel-ok
@@ -235,7 +261,7 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     stats.buffered++
     if (stats.buffered > stats.maxBuffered) stats.maxBuffered = stats.buffered
     this.loop.drain()
-    if (this.config.window !== null) this.observe(gen)
+    if (this.demand !== null) this.observe(gen, this.demand)
   }
 
   /**
@@ -246,6 +272,9 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
   private refuseOversized(gen: Generation, message: amqp.ConsumeMessage): void {
     const stats = this.config.stats
     stats.oversized++
+    // never emitted: teaches the limit nothing
+    gen.calls.get(message.fields.deliveryTag)?.ignored()
+    gen.calls.delete(message.fields.deliveryTag)
     const target = this.config.oversized
     if (target === null) {
       this.settleOn(gen, message.fields.deliveryTag, { kind: 'nack', requeue: false })
@@ -288,43 +317,57 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       .catch(() => undefined) // consume failed: the channel closed and channelClosed() took over
   }
 
-  // ── dynamic window ─────────────────────────────────────────────────────
+  // ── moving window (window.ts) ──────────────────────────────────────────
 
-  /**
-   * One observation per delivery; a decision every max(4, W/2) of them. Grow (×2) when, in
-   * at least ¼ of them, downstream was waiting (requested > 0, buffer empty) with the W
-   * slots unacknowledged (but for acks held back by coalescing); shrink (÷2) when, in at least ¾, deliveries sat buffered with
-   * nothing requested (downstream slower than the broker).
-   */
-  private observe(gen: Generation): void {
-    const window = this.config.window
-    if (window === null || this.done || this.reconsuming || !gen.alive || gen.consumerTag === null) return
-    this.observed++
+  /** The demand heuristic's observation of this delivery. */
+  private observe(gen: Generation, demand: DemandWindow): void {
+    if (this.done || this.reconsuming || !gen.alive || gen.consumerTag === null) return
     const buffered = this.buffer.length - this.head
-    // "full" allows for the acks held back by coalescing (up to ackBatch − 1)
-    const full = this.config.stats.unackedAtBroker > this.prefetch - Math.min(this.ackBatch, this.prefetch)
-    if (this.requested > 0 && buffered === 0 && full) this.windowLimited++
-    if (this.requested === 0 && buffered > 0) this.idleBuffered++
-    // half a window per decision: a downstream that stops requesting meets a whole window of arrivals
-    if (this.observed < Math.max(4, this.prefetch >> 1)) return
-    const grow = this.windowLimited * 4 >= this.observed && this.prefetch < window.max
-    const shrink = !grow && this.idleBuffered * 4 >= this.observed * 3 && this.prefetch > window.min
-    this.observed = 0
-    this.windowLimited = 0
-    this.idleBuffered = 0
-    if (grow) this.reconsume(gen, Math.min(window.max, this.prefetch * 2))
-    else if (shrink) this.reconsume(gen, Math.max(window.min, this.prefetch >> 1))
+    const proposal = demand.observe(this.prefetch, {
+      waiting: this.requested > 0 && buffered === 0,
+      idle: this.requested === 0 && buffered > 0,
+      // "full" allows for the acks held back by coalescing (up to ackBatch − 1)
+      full: this.config.stats.unackedAtBroker > this.prefetch - Math.min(this.ackBatch, this.prefetch),
+    })
+    if (proposal !== null) this.propose(proposal)
   }
 
-  /** basic.cancel, then basic.qos + basic.consume with the new window on the same channel. */
-  private reconsume(gen: Generation, target: number): void {
+  /** A policy proposes W′: applied now, or once the rate limit allows (WINDOW_MIN_INTERVAL_MS, WINDOW_STEP, WINDOW_SETTLE_MS). */
+  private propose(target: number): void {
+    this.wanted = clampWindow(target)
+    this.config.stats.windowTarget = this.wanted
+    this.applyWindow()
+  }
+
+  private applyWindow(): void {
+    const gen = this.gen
+    // a change in progress, or no consumer yet: resume()/open() call back here
+    if (this.done || this.reconsuming || gen === null || !gen.alive || gen.consumerTag === null) return
+    const scheduler = this.connection.scheduler
+    const change = windowChange(scheduler.now(), this.prefetch, this.wanted, this.changedAt)
+    if (change.kind === 'none') return
+    if (change.kind === 'apply') {
+      this.windowTask?.cancel()
+      this.windowTask = null
+      this.reconsume(gen)
+      return
+    }
+    if (this.windowTask !== null) return
+    this.windowTask = scheduler.schedule(() => {
+      this.windowTask = null
+      this.applyWindow()
+    }, Math.max(0, change.at - scheduler.now()))
+  }
+
+  /** basic.cancel, then (once there is room) basic.qos + basic.consume with the wanted window on the same channel. */
+  private reconsume(gen: Generation): void {
     const tag = gen.consumerTag
     if (tag === null) return
     gen.consumerTag = null
     this.reconsuming = true
     this.flush(gen)
     gen.channel.cancel(tag).then(
-      () => this.resume(gen, target),
+      () => this.resume(gen),
       () => {
         this.reconsuming = false
         this.checkIdle()
@@ -341,10 +384,10 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     waiting()
   }
 
-  private resume(gen: Generation, target: number): void {
-    const window = this.config.window
-    if (window === null || !gen.alive || gen !== this.gen) {
+  private resume(gen: Generation): void {
+    if (!gen.alive || gen !== this.gen) {
       this.reconsuming = false
+      this.applyWindow() // on the new channel, if one opened meanwhile
       return
     }
     if (this.done) {
@@ -353,31 +396,33 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       this.checkIdle()
       return
     }
-    // the old consumer's deliveries still count: never more than max unacknowledged in
-    // total, so wait (settlements call back here) until the new window fits beside them
+    // the old consumer's deliveries still count: wait (settlements call back here) until
+    // the wanted window fits beside them (the room rule in window.ts). `wanted` may move
+    // meanwhile: the latest proposal is the one applied.
     this.flush(gen)
-    const room = window.max - this.config.stats.unackedAtBroker
-    if (room < target) {
+    const target = this.wanted
+    if (!fitsBeside(this.config.stats.unackedAtBroker, this.prefetch, target)) {
       if (this.waitingRoom === null) {
-        this.waitingRoom = () => this.resume(gen, target)
+        this.waitingRoom = () => this.resume(gen)
         this.connection.scheduler.schedule(() => this.retryRoom(), 50)
       }
       return
     }
     this.waitingRoom = null
-    const prefetch = target
     gen.channel
-      .prefetch(prefetch, false)
+      .prefetch(target, false)
       .then(() => gen.channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions))
       .then(
         (ok) => {
           this.reconsuming = false
           gen.consumerTag = ok.consumerTag
-          this.prefetch = prefetch
-          if (this.config.ackBatch === null) this.ackBatch = Math.ceil(prefetch / 4)
-          this.config.stats.prefetch = prefetch
+          this.prefetch = target
+          this.changedAt = this.connection.scheduler.now()
+          if (this.config.ackBatch === null) this.ackBatch = Math.ceil(target / 4)
+          this.config.stats.prefetch = target
           this.config.stats.windowChanges++
           if (this.done) this.stopConsuming()
+          else this.applyWindow() // a proposal that arrived meanwhile
         },
         () => {
           this.reconsuming = false // the channel closed: channelClosed() takes over
@@ -418,6 +463,7 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       error: undefined,
       held: 0,
       flushTask: null,
+      calls: new Map(),
     }
     channel.on('error', (error: unknown) => {
       gen.error = error
@@ -425,15 +471,22 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     channel.on('close', () => this.channelClosed(gen))
     this.gen = gen
     this.config.stats.channels++
-    this.config.stats.prefetch = this.prefetch
     if (this.done) {
       await channel.close().catch(() => undefined)
       return
     }
+    // a new channel holds nothing: the wanted window applies at once
+    if (this.wanted !== this.prefetch) {
+      this.prefetch = this.wanted
+      this.changedAt = this.connection.scheduler.now()
+      if (this.config.ackBatch === null) this.ackBatch = Math.ceil(this.prefetch / 4)
+    }
+    this.config.stats.prefetch = this.prefetch
     await channel.prefetch(this.prefetch, false)
     const ok = await channel.consume(this.config.queue, (message) => this.onMessage(gen, message), this.config.consumeOptions)
     gen.consumerTag = ok.consumerTag
     if (this.done) this.stopConsuming()
+    else this.applyWindow()
   }
 
   private channelClosed(gen: Generation): void {
@@ -441,6 +494,9 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
     gen.alive = false
     if (gen.flushTask !== null) gen.flushTask.cancel()
     gen.flushTask = null
+    // the broker requeues its deliveries: their calls end without a sample
+    for (const call of gen.calls.values()) call.ignored()
+    gen.calls.clear()
     if (gen !== this.gen) return
     // its deliveries are requeued by the broker: drop them from the buffer, settle = no-op
     const stats = this.config.stats
@@ -481,6 +537,7 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
   }
 
   private finish(): void {
+    this.stopWindow()
     this.unlisten()
     this.unregister()
     this.checkIdle()
@@ -488,6 +545,7 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
 
   /** basic.cancel, then requeue the buffered deliveries; the channel closes once nothing is held. */
   private stopConsuming(): void {
+    this.stopWindow()
     this.unlisten()
     const gen = this.gen
     if (gen === null || !gen.alive) {
@@ -511,6 +569,12 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       },
       () => this.checkIdle(),
     )
+  }
+
+  private stopWindow(): void {
+    this.unwatchLimit()
+    this.windowTask?.cancel()
+    this.windowTask = null
   }
 
   private requeueBuffered(gen: Generation): void {
@@ -561,6 +625,10 @@ export class ConsumerSubscription implements Subscription, DeliveryOwner {
       if (this.done) this.checkIdle()
     })
   }
+}
+
+function clampWindow(n: number): number {
+  return Math.min(MAX_PREFETCH, Math.max(1, Math.round(n)))
 }
 
 function portOf(channel: amqp.Channel): { ack(tag: number, multiple: boolean): void; nack(tag: number, multiple: boolean, requeue: boolean): void } {

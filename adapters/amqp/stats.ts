@@ -23,9 +23,14 @@ export class ConsumerStats {
   consumerTimeouts = 0
   /** Channels (re)opened. */
   channels = 0
-  /** The current prefetch window (moves with `prefetch: { min, max }`). */
+  /** The prefetch window in force (moves with `prefetch: { min, max }` or an `AdaptiveLimit`). */
   prefetch = 0
-  /** Re-consumes with a new window (dynamic prefetch). */
+  /**
+   * The window the policy wants (the limit's `current`, or the demand heuristic's last
+   * proposal). It becomes `prefetch` once the rate limit and the room rule allow.
+   */
+  windowTarget = 0
+  /** Re-consumes with a new window (dynamic or adaptive prefetch). */
   windowChanges = 0
   buffered = 0
   maxBuffered = 0

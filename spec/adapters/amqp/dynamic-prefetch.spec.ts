@@ -20,17 +20,24 @@ describeBroker('amqp consume with prefetch: { min, max }', () => {
   })
 
   it('grows while the window limits a waiting downstream, shrinks while deliveries sit unrequested, never above max unacked', async () => {
-    const total = 3000
+    const total = 4000
     await raw.fill(queue, total)
     const stats = new ConsumerStats()
     const seen = new Set<string>()
     let duplicates = 0
-    const ts = new TestSubscriber<Delivery>({
-      initialRequest: 1500,
+    // demand: 64 outstanding, replenished per delivery until the window has been at its max
+    // for 300 deliveries; then none (growth is rate-limited: 2 → 64 is five changes ≥ 200 ms apart)
+    let atMax: number | null = null
+    let paused = false
+    const ts: TestSubscriber<Delivery> = new TestSubscriber<Delivery>({
+      initialRequest: 64,
       onNext: (d) => {
         if (seen.has(d.text())) duplicates++
         seen.add(d.text())
         setTimeout(() => d.ack(), 3) // each one is held 3 ms: a window of 2 cannot keep up
+        if (atMax === null && stats.prefetch === 64) atMax = seen.size
+        if (atMax !== null && seen.size - atMax >= 300) paused = true
+        if (!paused) ts.request(1)
       },
     })
     consume(connection, { queue, prefetch: { min: 2, max: 64 }, stats }).subscribe(ts)
@@ -39,11 +46,11 @@ describeBroker('amqp consume with prefetch: { min, max }', () => {
       if (history[history.length - 1] !== stats.prefetch) history.push(stats.prefetch)
     }, 2)
     try {
-      await until(() => ts.values.length >= 1500, 'the first 1500', 30_000)
+      await until(() => paused, 'the window at its max for 300 deliveries', 30_000)
       // downstream stops requesting: deliveries sit in the buffer → the window shrinks
       await sleep(300)
-      ts.request(total - 1500)
-      await until(() => ts.values.length === total, 'all', 30_000)
+      ts.request(total)
+      await until(() => seen.size === total, 'all', 30_000)
       await sleep(100)
     } finally {
       clearInterval(poll)
