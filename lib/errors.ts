@@ -94,8 +94,8 @@ export function plural(n: number, singular: string, many = `${singular}s`): stri
 export class MissingPeerError extends SluiceError {
   readonly peer: string
   readonly subpath: string
-  constructor(subpath: string, peer: string, cause: unknown) {
-    super('ERR_SLUICE_MISSING_PEER', `${subpath} needs ${peer}: npm install ${peer}`, { cause })
+  constructor(subpath: string, peer: string, cause: unknown, dev = false) {
+    super('ERR_SLUICE_MISSING_PEER', `${subpath} needs ${peer}: npm install ${dev ? '-D ' : ''}${peer}`, { cause })
     this.peer = peer
     this.subpath = subpath
   }
@@ -105,13 +105,13 @@ export class MissingPeerError extends SluiceError {
  * Runs `load` (a `require` of the peer package) and turns "cannot find module `peer`" into a
  * `MissingPeerError` naming the subpath and the install command. Other failures pass through.
  */
-export function loadPeer<T>(subpath: string, peer: string, load: () => T): T {
+export function loadPeer<T>(subpath: string, peer: string, load: () => T, dev = false): T {
   try {
     return load()
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code
     const missing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && error instanceof Error && error.message.includes(`'${peer}'`)
-    if (missing) throw new MissingPeerError(subpath, peer, error)
+    if (missing) throw new MissingPeerError(subpath, peer, error, dev)
     throw error
   }
 }

@@ -4,21 +4,11 @@
  * instead of "Cannot find module 'fast-check'".
  */
 import type * as FastCheck from 'fast-check'
+import { loadPeer } from '../errors'
 
 /** The message when fast-check is not installed. */
 export const MISSING_FAST_CHECK = 'sluice/testing needs fast-check: npm install -D fast-check'
 
-function load(): typeof FastCheck {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('fast-check') as typeof FastCheck
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code
-    if ((code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String((error as Error).message).includes("'fast-check'")) {
-      throw new Error(MISSING_FAST_CHECK, { cause: error })
-    }
-    throw error
-  }
-}
-
-export const fc: typeof FastCheck = load()
+// a dev dependency: tests use the kit
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const fc: typeof FastCheck = loadPeer('sluice/testing', 'fast-check', () => require('fast-check') as typeof FastCheck, true)
