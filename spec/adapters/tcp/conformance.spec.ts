@@ -70,6 +70,10 @@ verifyPublisher('client.requestStream', (n) => client.requestStream('count', byt
   scheduleRuns: 10,
 })
 
-verifyPublisher('client.requestStream (infinite)', () => client.requestStream('infinite'), { profile: 'sluice', async: true, infinite: true, recursionBound: 500, scheduleRuns: 10 })
+// One connection serves every check: after an unbounded check is cancelled, the frames already
+// in the loopback socket buffers (megabytes of 10-byte payloads) are read and discarded before
+// the next stream's first frame — about a second on a quiet machine, more under load. Hence
+// a 10 s wait per check rather than the default 2 s.
+verifyPublisher('client.requestStream (infinite)', () => client.requestStream('infinite'), { profile: 'sluice', async: true, infinite: true, recursionBound: 500, scheduleRuns: 10, timeoutMs: 10_000 })
 
 verifyPublisher('socketSource', socketMessages, { profile: 'sluice', async: true, failing: () => socketMessages(0xffffffff), recursionBound: 500, maxElements: 5000, scheduleRuns: 10 })
