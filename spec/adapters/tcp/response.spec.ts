@@ -280,6 +280,19 @@ describe('rsocket fire-and-forget', () => {
     expect(text(await c.requestResponse('x'))).toBe('ok')
   })
 
+  it('a pending response holds a stream: beyond maxStreams the next request is REJECTED, and accepted once it replied', async () => {
+    const reply = deferred<Uint8Array>()
+    const srv = await server({ port: 0 }, { response: (route) => (route === 'slow' ? reply.promise : bytes('fast')) }, { maxStreams: 1 })
+    const c = await client(srv.port)
+    const slow = c.requestResponse('slow')
+    await delay(20)
+    expect(c.streams).toBe(1)
+    await expect(c.requestResponse('fast')).rejects.toMatchObject({ errorCode: ErrorCode.REJECTED, reason: 'stream limit 1 reached' })
+    reply.resolve(bytes('slow done'))
+    expect(text(await slow)).toBe('slow done')
+    expect(text(await c.requestResponse('fast'))).toBe('fast')
+  })
+
   it('rejects with ConnectionClosedError once the connection is closed', async () => {
     const srv = await server({ port: 0 }, {})
     const c = await client(srv.port)
