@@ -17,6 +17,15 @@ export interface RSocketClient {
   requestStream(route: string, data?: Uint8Array): Flow<Uint8Array>
   /** REQUEST_CHANNEL: `input` is pulled only under the responder's REQUEST_N credit. */
   requestChannel(route: string, input: Publisher<Uint8Array>, data?: Uint8Array): Flow<Uint8Array>
+  /**
+   * REQUEST_RESPONSE `route` with `data`: resolves with the reply's bytes (empty when the
+   * responder completed without one), rejects with `RSocketError` when it answered ERROR
+   * (REJECTED when it has no response handler), with `ConnectionClosedError` when the
+   * connection closed first. Aborting `signal` sends CANCEL and rejects with its reason.
+   */
+  requestResponse(route: string, data?: Uint8Array, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  /** REQUEST_FNF `route` with `data`: resolves once the frame was handed to the OS; nothing comes back. */
+  fireAndForget(route: string, data?: Uint8Array): Promise<void>
   /** Live streams. */
   readonly streams: number
   /** Settles when the connection closed: null after a graceful close, else the error. */
@@ -58,6 +67,24 @@ export async function connect(address: AddressInput, options: ConnectionOptions 
     requestChannel: (route, input, data = EMPTY) => {
       checkRequest('requestChannel', route, data)
       return new Flow((s) => connection.request(route, data, input, s))
+    },
+    requestResponse: (route, data = EMPTY, requestOptions = {}) => {
+      try {
+        checkRequest('requestResponse', route, data)
+        const signal = requestOptions.signal ?? null
+        if (signal !== null && !(signal instanceof AbortSignal)) throw new TypeError(`requestResponse: signal must be an AbortSignal, got ${show(signal)}`)
+        return connection.requestResponse(route, data, signal)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    },
+    fireAndForget: (route, data = EMPTY) => {
+      try {
+        checkRequest('fireAndForget', route, data)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+      return connection.fireAndForget(route, data)
     },
     get streams() {
       return connection.size

@@ -9,7 +9,7 @@ import { reportUnhandled } from '../../lib/hooks'
 import { ConnectionClosedError, ErrorCode, FrameError, PayloadTypeError, RSocketError, wireMessage } from './errors'
 import { Liveness } from './liveness'
 import type { ResolvedOptions } from './options'
-import { openRequest } from './requester'
+import { fireAndForget, openRequest, requestResponse } from './requester'
 import { respond, type Responder } from './responder'
 import { acceptSetup } from './setup'
 import { Streams, type StreamsHost } from './streams'
@@ -73,6 +73,16 @@ export class Connection implements StreamsHost {
   /** Starts a REQUEST_STREAM (input null) or REQUEST_CHANNEL for `subscriber`; sent on its first request. */
   request(route: string, data: Uint8Array, input: Publisher<Uint8Array> | null, subscriber: Subscriber<Uint8Array>): void {
     openRequest(this.streams, route, data, input, subscriber)
+  }
+
+  /** REQUEST_RESPONSE: the responder's one reply. */
+  requestResponse(route: string, data: Uint8Array, signal: AbortSignal | null): Promise<Uint8Array> {
+    return requestResponse(this.streams, route, data, signal)
+  }
+
+  /** REQUEST_FNF: resolves once the frame is written. */
+  fireAndForget(route: string, data: Uint8Array): Promise<void> {
+    return fireAndForget(this.streams, route, data)
   }
 
   // ── StreamsHost ────────────────────────────────────────────────────────────
@@ -216,8 +226,11 @@ export class Connection implements StreamsHost {
         return
       case FrameType.REQUEST_STREAM:
       case FrameType.REQUEST_CHANNEL:
-        if (this.role === 'client') return this.writer.write(encodeError(f.streamId, ErrorCode.REJECTED, 'this client does not serve requests'))
-        return respond(this.streams, this.responder, f)
+      case FrameType.REQUEST_RESPONSE:
+      case FrameType.REQUEST_FNF:
+        if (this.role === 'server') return respond(this.streams, this.responder, f)
+        if (f.type !== FrameType.REQUEST_FNF) this.writer.write(encodeError(f.streamId, ErrorCode.REJECTED, 'this client does not serve requests'))
+        return
       case FrameType.SETUP:
         return this.fail(new FrameError('SETUP received on an established connection'), ErrorCode.CONNECTION_ERROR)
       default:
@@ -235,9 +248,6 @@ export class Connection implements StreamsHost {
 
   private onOther(type: number, streamId: number, ignore: boolean): void {
     switch (type) {
-      case FrameType.REQUEST_RESPONSE:
-        return this.writer.write(encodeError(streamId, ErrorCode.REJECTED, 'request-response is not supported'))
-      case FrameType.REQUEST_FNF:
       case FrameType.METADATA_PUSH:
       case FrameType.LEASE:
         return // nothing to answer

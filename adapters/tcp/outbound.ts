@@ -6,6 +6,7 @@ import { EMPTY_SUBSCRIPTION } from '../../lib/subscription'
 import { TRUSTED } from '../../lib/trusted'
 import { PeerCredit } from './credit'
 import { PayloadTypeError } from './errors'
+import type { Sending } from './streams'
 
 export interface OutboundLink {
   /** What the stream is, for errors: `rsocket stream`, `rsocket channel`, and its route. */
@@ -14,7 +15,8 @@ export interface OutboundLink {
   /** True while the socket accepts writes (`write()` has not returned false since the last `'drain'`). */
   writable(): boolean
   next(data: Uint8Array): void
-  complete(): void
+  /** The end of the direction: PAYLOAD with COMPLETE, carrying `last` (NEXT|COMPLETE) when given. */
+  complete(last?: Uint8Array | null): void
   /** The stream failed on this side: the peer receives ERROR[APPLICATION_ERROR]. */
   error(error: unknown): void
 }
@@ -29,7 +31,7 @@ export interface OutboundLink {
  * An element that is not a `Uint8Array` cancels the source and fails the stream with a
  * `PayloadTypeError` (nothing of it is written).
  */
-export class Outbound implements Subscriber<Uint8Array> {
+export class Outbound implements Subscriber<Uint8Array>, Sending {
   readonly [TRUSTED] = true as const
   private upstream: Subscription = EMPTY_SUBSCRIPTION
   private readonly credit = new PeerCredit()

@@ -1,7 +1,8 @@
+import { AbortError } from '../../lib/errors'
 import type { Publisher, Subscriber } from '../../lib/protocol'
 import { errorAtSubscribe } from '../../lib/subscription'
 import { FrameType } from './codec/frames'
-import { encodeRequest, encodeRequestN } from './codec/encode'
+import { encodeRequest, encodeRequestN, encodeSingleRequest } from './codec/encode'
 import { ConnectionClosedError } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'
@@ -36,10 +37,65 @@ export function openRequest(streams: Streams, route: string, data: Uint8Array, i
     streams.add(s)
     writer.write(encodeRequest(type, s.id, n, Buffer.from(route, 'utf8'), data))
     if (input !== null) {
-      s.outbound = new Outbound(streams.link(s, 'rsocket channel input', route), streams.options.sendBatch)
-      input.subscribe(s.outbound)
+      const outbound = new Outbound(streams.link(s, 'rsocket channel input', route), streams.options.sendBatch)
+      s.outbound = outbound
+      input.subscribe(outbound)
     }
   }
   s.inbound = new Inbound(subscriber, sendCredit, () => streams.inboundCancelled(s))
   s.inbound.start()
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0)
+
+/**
+ * REQUEST_RESPONSE: resolves with the responder's one PAYLOAD (an empty array for a COMPLETE
+ * without NEXT), rejects with its ERROR (`RSocketError`) or `ConnectionClosedError`. Aborting
+ * `signal` sends CANCEL and rejects with the signal's reason (an `AbortError` when that is
+ * not an Error); a signal already aborted sends nothing.
+ */
+export function requestResponse(streams: Streams, route: string, data: Uint8Array, signal: AbortSignal | null): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(abortReason(signal))
+    const refused = streams.host.refusal()
+    if (refused !== null) return reject(new ConnectionClosedError(`rsocket: the connection is ${refused}; no new requests`))
+    const s = new StreamState('requester', 'live', true)
+    s.single = true
+    let reply = EMPTY
+    const onAbort = (): void => {
+      s.inbound?.cancel()
+      reject(abortReason(signal as AbortSignal))
+    }
+    const settled = (): void => signal?.removeEventListener('abort', onAbort)
+    const subscriber: Subscriber<Uint8Array> = {
+      onSubscribe: (subscription) => subscription.request(1),
+      onNext: (value) => void (reply = value),
+      onError: (error) => {
+        settled()
+        reject(error)
+      },
+      onComplete: () => {
+        settled()
+        resolve(reply)
+      },
+    }
+    const send = (): void => {
+      streams.add(s)
+      streams.host.writer.write(encodeSingleRequest(FrameType.REQUEST_RESPONSE, s.id, Buffer.from(route, 'utf8'), data))
+    }
+    s.inbound = new Inbound(subscriber, send, () => streams.inboundCancelled(s))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    s.inbound.start()
+  })
+}
+
+/** REQUEST_FNF on a fresh stream id: resolves once the socket handed the frame to the OS. */
+export function fireAndForget(streams: Streams, route: string, data: Uint8Array): Promise<void> {
+  const refused = streams.host.refusal()
+  if (refused !== null) return Promise.reject(new ConnectionClosedError(`rsocket: the connection is ${refused}; no new requests`))
+  return streams.host.writer.writeNow(encodeSingleRequest(FrameType.REQUEST_FNF, streams.reserveId(), Buffer.from(route, 'utf8'), data))
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason instanceof Error ? signal.reason : new AbortError(signal.reason)
 }

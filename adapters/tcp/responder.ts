@@ -1,10 +1,11 @@
 import { Flow, type FlowInput } from '../../lib/flow'
 import { completeAtSubscribe, errorAtSubscribe } from '../../lib/subscription'
-import { FrameType, type RequestFrame } from './codec/frames'
+import { FrameType, type RequestFrame, type SingleRequestFrame } from './codec/frames'
 import { encodeError, encodeRequestN } from './codec/encode'
 import { ErrorCode, FrameError, RSocketError, wireMessage } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'
+import { Reply } from './reply'
 import { StreamState, type Streams } from './streams'
 
 /** What a server answers requests with. Routes are the request's metadata read as UTF-8. */
@@ -13,54 +14,100 @@ export interface Responder {
   stream?(route: string, data: Uint8Array): FlowInput<Uint8Array>
   /** REQUEST_CHANNEL: `input` carries the requester's elements (subscribe once; its demand becomes REQUEST_N). */
   channel?(route: string, data: Uint8Array, input: Flow<Uint8Array>): FlowInput<Uint8Array>
+  /**
+   * REQUEST_RESPONSE: the reply, or a promise of it, sent as one PAYLOAD (NEXT|COMPLETE).
+   * `signal` aborts when the requester cancels or the connection closes; a reply after that is dropped.
+   */
+  response?(route: string, data: Uint8Array, signal: AbortSignal): Uint8Array | PromiseLike<Uint8Array>
+  /**
+   * REQUEST_FNF: nothing goes back to the requester. A throw or a rejected promise is reported
+   * to `onStreamError`; until its promise settles the call counts against `maxStreams`.
+   */
+  fireAndForget?(route: string, data: Uint8Array): void | PromiseLike<void>
 }
 
 /**
- * Answers a REQUEST_STREAM or REQUEST_CHANNEL: validates the stream id, refuses beyond
- * `maxStreams` or while closing (ERROR[REJECTED]), calls the handler and pulls what it
- * returns under the requester's credit. A throwing handler → ERROR[APPLICATION_ERROR].
+ * Answers a request: validates the stream id, refuses beyond `maxStreams` or while closing
+ * (ERROR[REJECTED]), calls the handler and sends what it returns — a stream's or channel's
+ * elements pulled under the requester's credit, a response as one PAYLOAD. A throwing
+ * handler → ERROR[APPLICATION_ERROR] for that stream only. A fire-and-forget has no stream
+ * to answer on: a refusal or failure is only reported to `onStreamError`.
  */
-export function respond(streams: Streams, responder: Responder | null, f: RequestFrame): void {
+export function respond(streams: Streams, responder: Responder | null, f: RequestFrame | SingleRequestFrame): void {
   const id = f.streamId
   const { host, options } = streams
   if (id === 0 || id % 2 === 0) return host.fail(new FrameError(`request on stream ${id}: client stream ids are odd`), ErrorCode.CONNECTION_ERROR)
   if (streams.has(id)) return host.fail(new FrameError(`request on stream ${id}, which is already in use`), ErrorCode.CONNECTION_ERROR)
   if (f.follows) return host.fail(new FrameError(`request on stream ${id} is fragmented; fragmentation is not supported`), ErrorCode.CONNECTION_ERROR)
-  if (host.refusal() !== null) return host.writer.write(encodeError(id, ErrorCode.REJECTED, 'the connection is closing'))
-  if (streams.size >= options.maxStreams) return host.writer.write(encodeError(id, ErrorCode.REJECTED, `stream limit ${options.maxStreams} reached`))
-
   const route = f.metadata === null ? '' : Buffer.from(f.metadata).toString('utf8')
-  const channel = f.type === FrameType.REQUEST_CHANNEL
-  const s = new StreamState('responder', channel ? (f.complete ? 'pending-complete' : 'pending') : 'done', false)
+  const refused = host.refusal() !== null ? 'the connection is closing' : streams.size + streams.firesInFlight >= options.maxStreams ? `stream limit ${options.maxStreams} reached` : null
+  if (f.type === FrameType.REQUEST_FNF) return fireAndForget(streams, responder, route, f.data, refused)
+  if (refused !== null) return host.writer.write(encodeError(id, ErrorCode.REJECTED, refused))
+
+  const s = new StreamState('responder', f.type === FrameType.REQUEST_CHANNEL ? (f.complete ? 'pending-complete' : 'pending') : 'done', false)
   streams.add(s, id)
-  let source: FlowInput<Uint8Array>
   try {
-    if (channel) {
-      if (responder?.channel === undefined) throw new RSocketError(ErrorCode.REJECTED, 'no channel handler')
-      source = responder.channel(route, f.data, inputFlow(streams, s))
-    } else {
-      if (responder?.stream === undefined) throw new RSocketError(ErrorCode.REJECTED, 'no stream handler')
-      source = responder.stream(route, f.data)
+    switch (f.type) {
+      case FrameType.REQUEST_RESPONSE: {
+        if (responder?.response === undefined) throw new RSocketError(ErrorCode.REJECTED, 'no response handler')
+        const reply = new Reply(streams.link(s, 'rsocket response', route))
+        s.outbound = reply
+        return reply.send(responder.response(route, f.data, reply.signal))
+      }
+      case FrameType.REQUEST_CHANNEL:
+        if (responder?.channel === undefined) throw new RSocketError(ErrorCode.REJECTED, 'no channel handler')
+        return pull(streams, s, f.requestN, 'rsocket channel', route, responder.channel(route, f.data, inputFlow(streams, s)))
+      case FrameType.REQUEST_STREAM:
+        if (responder?.stream === undefined) throw new RSocketError(ErrorCode.REJECTED, 'no stream handler')
+        return pull(streams, s, f.requestN, 'rsocket stream', route, responder.stream(route, f.data))
     }
   } catch (error) {
+    if (!streams.live(s)) return
     streams.delete(s)
+    s.outbound?.cancel()
     s.inboundState = 'done'
     s.terminalError = error
     const code = error instanceof RSocketError ? error.errorCode : ErrorCode.APPLICATION_ERROR
     host.writer.write(encodeError(id, code, wireMessage(error)))
     host.streamFailed(error, route)
-    return
   }
+}
+
+/** Pulls the handler's elements under the requester's credit (`initialN`, then REQUEST_N). */
+function pull(streams: Streams, s: StreamState, initialN: number, what: string, route: string, source: FlowInput<Uint8Array>): void {
   if (!streams.live(s)) return
-  s.outbound = new Outbound(streams.link(s, channel ? 'rsocket channel' : 'rsocket stream', route), options.sendBatch)
-  s.outbound.grant(f.requestN)
+  const outbound = new Outbound(streams.link(s, what, route), streams.options.sendBatch)
+  s.outbound = outbound
+  outbound.grant(initialN)
   let publisher: Flow<Uint8Array>
   try {
     publisher = Flow.from(source)
   } catch (error) {
     publisher = Flow.error(error)
   }
-  publisher.subscribe(s.outbound)
+  publisher.subscribe(outbound)
+}
+
+/** REQUEST_FNF: calls the handler; what goes wrong goes to `onStreamError`, never to the wire. */
+function fireAndForget(streams: Streams, responder: Responder | null, route: string, data: Uint8Array, refused: string | null): void {
+  const failed = (error: unknown): void => streams.host.streamFailed(error, route)
+  if (refused !== null) return failed(new RSocketError(ErrorCode.REJECTED, `fire-and-forget dropped: ${refused}`))
+  if (responder?.fireAndForget === undefined) return failed(new RSocketError(ErrorCode.REJECTED, 'no fire-and-forget handler'))
+  let result: unknown
+  try {
+    result = responder.fireAndForget(route, data)
+  } catch (error) {
+    return failed(error)
+  }
+  if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') return
+  streams.firesInFlight++
+  ;(result as PromiseLike<unknown>).then(
+    () => void streams.firesInFlight--,
+    (error: unknown) => {
+      streams.firesInFlight--
+      failed(error)
+    },
+  )
 }
 
 /** The requester's elements of a channel, for the responder's handler: subscribe once. */

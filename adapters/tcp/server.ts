@@ -10,9 +10,10 @@ export interface ServeOptions extends ConnectionOptions {
   onConnectionError?: (error: unknown) => void
   /**
    * Called with the error that ended a stream on the server's side, and its route: the
-   * handler threw (or no handler: `RSocketError` REJECTED), its source errored, or it emitted
-   * something that is not a `Uint8Array` (`PayloadTypeError`). The requester receives each as
-   * an ERROR frame. Default: a `PayloadTypeError` goes to the unhandled-error hook, the others
+   * handler threw or rejected (or no handler: `RSocketError` REJECTED), its source errored, or
+   * it emitted or replied something that is not a `Uint8Array` (`PayloadTypeError`). The
+   * requester receives each as an ERROR frame — except for a fire-and-forget, which has no
+   * stream to answer on (a refused one is reported here as `RSocketError` REJECTED). Default: a `PayloadTypeError` goes to the unhandled-error hook, the others
    * only to the requester.
    */
   onStreamError?: (error: unknown, route: string) => void
@@ -31,7 +32,8 @@ export interface RSocketServer {
 }
 
 /**
- * Serves RSocket request-stream and request-channel over TCP (see docs/tcp.md).
+ * Serves RSocket request-stream, request-channel, request-response and fire-and-forget over
+ * TCP (see docs/tcp.md).
  *
  * Every stream's sending direction is pulled from the handler's Publisher only under the
  * requester's credit and while the socket is writable. Protocol violations close only the

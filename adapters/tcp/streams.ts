@@ -3,17 +3,29 @@ import { encodeCancel, encodeError } from './codec/encode'
 import { ErrorCode, RSocketError, wireMessage } from './errors'
 import type { Inbound } from './inbound'
 import type { ResolvedOptions } from './options'
-import type { Outbound, OutboundLink } from './outbound'
+import type { OutboundLink } from './outbound'
 import type { FrameWriter } from './writer'
 
 /** `pending`: a responder's channel input not subscribed yet (no credit granted); `pending-complete`: and already completed. */
 export type InboundState = 'pending' | 'pending-complete' | 'live' | 'done'
 
+/** A sending direction as the stream table drives it: `Outbound` (a Publisher under credit) or `Reply` (one response). */
+export interface Sending {
+  /** The peer granted `n` (REQUEST_N or the initial N). */
+  grant(n: number): void
+  /** The socket drained. */
+  resume(): void
+  /** The peer cancelled, the stream errored or the connection is gone: stop producing. */
+  cancel(): void
+}
+
 /** One stream of a connection: at most one receiving and one sending direction. */
 export class StreamState {
   id = 0
   inbound: Inbound | null = null
-  outbound: Outbound | null = null
+  outbound: Sending | null = null
+  /** A request-response's requester: its first NEXT (or a COMPLETE) ends the stream. */
+  single = false
   received = 0
   terminalError: unknown = null
   constructor(
@@ -44,6 +56,8 @@ export interface StreamsHost {
 export class Streams {
   private readonly table = new Map<number, StreamState>()
   private nextId = 1
+  /** Fire-and-forget handlers whose promise has not settled: they count against `maxStreams`. */
+  firesInFlight = 0
 
   constructor(
     readonly host: StreamsHost,
@@ -63,12 +77,16 @@ export class Streams {
     return s.id !== 0 && this.table.get(s.id) === s
   }
 
-  /** Registers `s` under `id`, or under the next client stream id (odd, from 1) when `id` is omitted. */
+  /** The next client stream id (odd, from 1), taken for good. */
+  reserveId(): number {
+    const id = this.nextId
+    this.nextId += 2
+    return id
+  }
+
+  /** Registers `s` under `id`, or under the next client stream id when `id` is omitted. */
   add(s: StreamState, id?: number): void {
-    if (id === undefined) {
-      s.id = this.nextId
-      this.nextId += 2
-    } else s.id = id
+    s.id = id ?? this.reserveId()
     this.table.set(s.id, s)
   }
 
@@ -90,7 +108,8 @@ export class Streams {
       s.received++
       if (!s.inbound.next(data)) return this.excess(s, s.received)
     }
-    if (complete) this.inboundComplete(s)
+    // a response is one PAYLOAD: NEXT|COMPLETE (or COMPLETE alone); a NEXT without COMPLETE ends it too
+    if (complete || s.single) this.inboundComplete(s)
   }
 
   /** REQUEST_N from the peer. */
@@ -150,9 +169,9 @@ export class Streams {
       route,
       writable: () => writer.writable,
       next: (data) => writer.writePayload(s.id, data, false),
-      complete: () => {
+      complete: (last = null) => {
         if (!this.live(s)) return
-        writer.writePayload(s.id, null, true)
+        writer.writePayload(s.id, last, true)
         s.outboundDone = true
         this.maybeRemove(s)
       },

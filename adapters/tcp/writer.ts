@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { encodePayload, writePayloadFrame } from './codec/encode'
-import { WriteStallError } from './errors'
+import { ConnectionClosedError, WriteStallError } from './errors'
 
 /** Frames of one tick are gathered in buffers of this size before one socket write. */
 const OUT_BUFFER_SIZE = 64 * 1024
@@ -52,6 +52,21 @@ export class FrameWriter {
     else this.outLength = writePayloadFrame(out, this.outLength, streamId, data, complete)
   }
 
+  /**
+   * Writes `frame` now, after the frames pending: resolves once the socket handed it to the
+   * OS, rejects with `ConnectionClosedError` if the connection closed first.
+   */
+  writeNow(frame: Uint8Array): Promise<void> {
+    if (this.closed || this.socket.destroyed || !this.socket.writable) return Promise.reject(new ConnectionClosedError('rsocket: the connection is closed; the frame was not sent'))
+    this.flush()
+    return new Promise((resolve, reject) => {
+      this.send(frame, (error) => {
+        if (error === null || error === undefined) resolve()
+        else reject(new ConnectionClosedError(`rsocket: the frame was not sent: ${error.message}`, { cause: error }))
+      })
+    })
+  }
+
   /** No more frames: those pending are written (`flush`) or dropped. */
   close(flush: boolean): void {
     if (this.closed) return
@@ -79,9 +94,9 @@ export class FrameWriter {
     this.outLength = 0
   }
 
-  private send(bytes: Uint8Array): void {
+  private send(bytes: Uint8Array, written?: (error: Error | null | undefined) => void): void {
     if (this.socket.destroyed || !this.socket.writable) return
-    if (!this.socket.write(bytes)) this.blocked = true
+    if (!this.socket.write(bytes, written)) this.blocked = true
     const queued = this.socket.writableLength
     if (queued > this.maxQueuedBytes && !this.closed) {
       this.overflow(new WriteStallError(`rsocket: ${queued} bytes queued exceed maxQueuedBytes ${this.maxQueuedBytes}; the peer is not reading`, queued))

@@ -79,6 +79,13 @@ export function encodeRequest(type: typeof FrameType.REQUEST_STREAM | typeof Fra
   return buf
 }
 
+/** REQUEST_RESPONSE or REQUEST_FNF: no request N (a response has an implicit credit of 1). */
+export function encodeSingleRequest(type: typeof FrameType.REQUEST_RESPONSE | typeof FrameType.REQUEST_FNF, streamId: number, metadata: Uint8Array | null, data: Uint8Array): Buffer {
+  const { buf, at } = begin(payloadSize(metadata, data), streamId, type, metadata !== null ? Flag.METADATA : 0)
+  writePayload(buf, at, metadata, data)
+  return buf
+}
+
 export function encodeRequestN(streamId: number, n: number): Buffer {
   const { buf, at } = begin(4, streamId, FrameType.REQUEST_N, 0)
   buf.writeUInt32BE(n, at)

@@ -70,6 +70,14 @@ export interface RequestFrame {
   metadata: Uint8Array | null
   data: Uint8Array
 }
+/** REQUEST_RESPONSE (one reply, implicit credit 1) or REQUEST_FNF (no reply at all). */
+export interface SingleRequestFrame {
+  type: typeof FrameType.REQUEST_RESPONSE | typeof FrameType.REQUEST_FNF
+  streamId: number
+  follows: boolean
+  metadata: Uint8Array | null
+  data: Uint8Array
+}
 export interface RequestNFrame {
   type: typeof FrameType.REQUEST_N
   streamId: number
@@ -94,14 +102,14 @@ export interface ErrorFrame {
   code: number
   message: string
 }
-/** Any frame type sluice does not act on in detail (LEASE, REQUEST_RESPONSE, EXT, unknown types, …). */
+/** Any frame type sluice does not act on in detail (LEASE, METADATA_PUSH, EXT, unknown types, …). */
 export interface OtherFrame {
   type: 'other'
   frameType: number
   streamId: number
   ignore: boolean
 }
-export type Frame = SetupFrame | KeepaliveFrame | RequestFrame | RequestNFrame | CancelFrame | PayloadFrame | ErrorFrame | OtherFrame
+export type Frame = SetupFrame | KeepaliveFrame | RequestFrame | SingleRequestFrame | RequestNFrame | CancelFrame | PayloadFrame | ErrorFrame | OtherFrame
 
 /**
  * Parses one frame (without its length prefix). Throws only `FrameError`, for: fewer than
@@ -139,6 +147,11 @@ export function parseFrame(frame: Uint8Array): Frame {
       const requestN = r.u31('initial request N')
       const { metadata, data } = r.payload(flags)
       return { type, streamId, follows: (flags & Flag.FOLLOWS) !== 0, complete: type === FrameType.REQUEST_CHANNEL && (flags & Flag.COMPLETE) !== 0, requestN, metadata, data }
+    }
+    case FrameType.REQUEST_RESPONSE:
+    case FrameType.REQUEST_FNF: {
+      const { metadata, data } = r.payload(flags)
+      return { type, streamId, follows: (flags & Flag.FOLLOWS) !== 0, metadata, data }
     }
     case FrameType.REQUEST_N:
       return { type, streamId, requestN: r.u31('request N') }

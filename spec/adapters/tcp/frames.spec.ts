@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { Flag, FrameType, parseFrame, type Frame } from '../../../adapters/tcp/codec/frames'
-import { encodeCancel, encodeError, encodeKeepalive, encodePayload, encodeRaw, encodeRequest, encodeRequestN, encodeSetup } from '../../../adapters/tcp/codec/encode'
+import { encodeCancel, encodeError, encodeKeepalive, encodePayload, encodeRaw, encodeRequest, encodeRequestN, encodeSetup, encodeSingleRequest } from '../../../adapters/tcp/codec/encode'
 import { FrameDecoder } from '../../../adapters/tcp/codec/decoder'
 import { FrameError } from '../../../adapters/tcp/errors'
 
@@ -34,6 +34,7 @@ const meta = fc.option(fc.uint8Array({ maxLength: 32 }), { nil: null })
 const encodedFrame = fc.oneof(
   fc.record({ id: streamId, n: n31, m: meta, d: bytesArb }).map(({ id, n, m, d }) => encodeRequest(FrameType.REQUEST_STREAM, id, n, m, d)),
   fc.record({ id: streamId, n: n31, m: meta, d: bytesArb, c: fc.boolean() }).map(({ id, n, m, d, c }) => encodeRequest(FrameType.REQUEST_CHANNEL, id, n, m, d, c)),
+  fc.record({ id: streamId, m: meta, d: bytesArb, t: fc.constantFrom(FrameType.REQUEST_RESPONSE, FrameType.REQUEST_FNF) }).map(({ id, m, d, t }) => encodeSingleRequest(t, id, m, d)),
   fc.record({ id: streamId, n: n31 }).map(({ id, n }) => encodeRequestN(id, n)),
   streamId.map(encodeCancel),
   fc.record({ id: streamId, d: fc.option(bytesArb, { nil: null }), c: fc.boolean(), m: meta })
@@ -54,6 +55,8 @@ describe('rsocket frames', () => {
       if (req.type !== FrameType.REQUEST_STREAM) throw new Error('type')
       expect(Buffer.from(req.metadata!).toString()).toBe('route')
       expect(Buffer.from(req.data).toString()).toBe('x')
+      expect(parseFrame(body(encodeSingleRequest(FrameType.REQUEST_RESPONSE, 9, Buffer.from('r'), Buffer.from('d'))))).toEqual({ type: FrameType.REQUEST_RESPONSE, streamId: 9, follows: false, metadata: new Uint8Array(Buffer.from('r')), data: new Uint8Array(Buffer.from('d')) })
+      expect(parseFrame(body(encodeSingleRequest(FrameType.REQUEST_FNF, 11, null, new Uint8Array(0))))).toMatchObject({ type: FrameType.REQUEST_FNF, streamId: 11, metadata: null })
       expect(parseFrame(body(encodePayload(3, null, true)))).toMatchObject({ type: FrameType.PAYLOAD, next: false, complete: true })
       expect(parseFrame(body(encodeError(0, 0x101, 'bad')))).toMatchObject({ type: FrameType.ERROR, code: 0x101, message: 'bad' })
       expect(parseFrame(body(encodeKeepalive(true)))).toMatchObject({ type: FrameType.KEEPALIVE, respond: true })

@@ -208,7 +208,8 @@ export interface Sniffed {
 /**
  * A TCP proxy that decodes the frames going each way and checks, at every PAYLOAD with
  * NEXT, that payloads sent on that stream ≤ credit granted so far (2^31−1 = unbounded).
- * Credit granted by the client (REQUEST_STREAM/CHANNEL initial N, its REQUEST_N) limits
+ * Credit granted by the client (REQUEST_STREAM/CHANNEL initial N, its REQUEST_N, 1 for a
+ * REQUEST_RESPONSE) limits
  * server→client payloads, and vice versa.
  */
 export async function sniffProxy(pool: Pool, targetPort: number): Promise<{ port: number; log: Sniffed[]; violations: string[]; maxRatio: () => number }> {
@@ -226,6 +227,7 @@ export async function sniffProxy(pool: Pool, targetPort: number): Promise<{ port
     log.push({ dir, frame: f })
     const other = dir === 'c2s' ? 's2c' : 'c2s'
     if (f.type === 0x06 || f.type === 0x07) grant(other, f.streamId, f.requestN)
+    else if (f.type === 0x04) grant(other, f.streamId, 1) // a response has an implicit credit of 1
     else if (f.type === 0x08) grant(other, f.streamId, f.requestN)
     else if (f.type === 0x0a && f.next) {
       const count = (sent[dir].get(f.streamId) ?? 0) + 1
@@ -263,7 +265,7 @@ export async function sniffProxy(pool: Pool, targetPort: number): Promise<{ port
 
 /** The frame sequence without KEEPALIVEs, as short strings: `c2s REQUEST_STREAM 1 n=5`. */
 export function sequence(log: Sniffed[]): string[] {
-  const names: Record<number, string> = { 1: 'SETUP', 3: 'KEEPALIVE', 6: 'REQUEST_STREAM', 7: 'REQUEST_CHANNEL', 8: 'REQUEST_N', 9: 'CANCEL', 10: 'PAYLOAD', 11: 'ERROR' }
+  const names: Record<number, string> = { 1: 'SETUP', 3: 'KEEPALIVE', 4: 'REQUEST_RESPONSE', 5: 'REQUEST_FNF', 6: 'REQUEST_STREAM', 7: 'REQUEST_CHANNEL', 8: 'REQUEST_N', 9: 'CANCEL', 10: 'PAYLOAD', 11: 'ERROR' }
   return log
     .filter((e) => e.frame.type !== 3)
     .map(({ dir, frame: f }) => {

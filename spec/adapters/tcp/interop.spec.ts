@@ -5,7 +5,8 @@ import { TcpClientTransport } from 'rsocket-tcp-client'
 import { TcpServerTransport } from 'rsocket-tcp-server'
 import { connect, decodeWith, encodeWith, serve, utf8 } from '../../../adapters/tcp'
 import { map } from '../../../operators/map'
-import { CreditExceededError } from '../../../lib/errors'
+import { AbortError, CreditExceededError } from '../../../lib/errors'
+import { ErrorCode, RSocketError } from '../../../adapters/tcp/errors'
 import { Pool, Recorder, countingSource, delay, sequence, sniffProxy, text } from './helpers'
 
 const pool = new Pool()
@@ -71,6 +72,33 @@ async function rsocketJsServer(extra = 0): Promise<{ port: number; requested: nu
   pool.onClose(() => closeable.close())
   const port = (created as unknown as net.Server).address() as net.AddressInfo
   return { port: port.port, requested, cancelled: () => cancelled }
+}
+
+/** An rsocket-js server with the given handlers (rsocket-js's own `RSocket` shape). */
+async function rsocketJsResponder(handlers: Partial<RSocket>): Promise<number> {
+  let created: net.Server | null = null
+  const server = new RSocketServer({
+    transport: new TcpServerTransport({
+      listenOptions: { host: '127.0.0.1', port: 0 },
+      socketCreator: (options) => (created = net.createServer(options)),
+    }),
+    acceptor: { accept: async () => handlers },
+  })
+  const closeable = await server.bind()
+  pool.onClose(() => closeable.close())
+  return ((created as unknown as net.Server).address() as net.AddressInfo).port
+}
+
+/** rsocket-js's requestResponse as a promise of the reply's data. */
+function jsRequestResponse(rsocket: RSocket, route: string, data: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    rsocket.requestResponse({ data: Buffer.from(data), metadata: Buffer.from(route) }, {
+      onNext: (p) => resolve(String(p.data)),
+      onError: reject,
+      onComplete: () => resolve('<complete>'),
+      onExtension: () => {},
+    })
+  })
 }
 
 describe('rsocket interop (rsocket-js 1.0.0-alpha.3)', () => {
@@ -247,6 +275,146 @@ describe('rsocket interop (rsocket-js 1.0.0-alpha.3)', () => {
       await waitFor(() => js.cancelled())
       expect(proxy.violations).toEqual(['s2c stream 1: payload #6 with credit 5', 's2c stream 1: payload #7 with credit 5'])
       expect(sequence(proxy.log).slice(-1)).toEqual(['c2s CANCEL 1'])
+    })
+  })
+
+  describe('when an rsocket-js client sends request-response and fire-and-forget to a sluice server', () => {
+    it('request-response: REQUEST_RESPONSE, then one PAYLOAD NEXT|COMPLETE with the reply', async () => {
+      const srv = await serve({ port: 0 }, { response: (route, data) => Buffer.from(`${route}:${text(data)}`) })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      expect(await jsRequestResponse(rsocket, 'echo', 'hi')).toBe('echo:hi')
+      expect(await jsRequestResponse(rsocket, 'echo', 'again')).toBe('echo:again')
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 's2c PAYLOAD 1 N C', 'c2s REQUEST_RESPONSE 3', 's2c PAYLOAD 3 N C'])
+      expect(proxy.violations).toEqual([])
+    })
+
+    it('a failing handler: ERROR[APPLICATION_ERROR] on that stream only; no handler: ERROR[REJECTED]', async () => {
+      const failures: string[] = []
+      const srv = await serve({ port: 0 }, { response: async (route) => {
+        if (route === 'bad') throw new Error('handler failed')
+        return Buffer.from('ok')
+      } }, { onStreamError: (_e, route) => failures.push(route) })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      await expect(jsRequestResponse(rsocket, 'bad', '')).rejects.toMatchObject({ code: ErrorCode.APPLICATION_ERROR, message: 'handler failed' })
+      expect(await jsRequestResponse(rsocket, 'good', '')).toBe('ok')
+      expect(failures).toEqual(['bad'])
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 's2c ERROR 1 0x201', 'c2s REQUEST_RESPONSE 3', 's2c PAYLOAD 3 N C'])
+
+      const bare = await serve({ port: 0 }, {})
+      pool.onClose(() => bare.close({ force: true }))
+      const other = await rsocketJsClient(bare.port)
+      await expect(jsRequestResponse(other, 'x', '')).rejects.toMatchObject({ code: ErrorCode.REJECTED, message: 'no response handler' })
+    })
+
+    it('cancel: CANCEL reaches the handler as an aborted signal, and its late reply is never sent', async () => {
+      let signal: AbortSignal | null = null
+      let reply: (b: Uint8Array) => void = () => {}
+      const srv = await serve({ port: 0 }, { response: (_r, _d, s) => ((signal = s), new Promise<Uint8Array>((resolve) => (reply = resolve))) })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      const handle = rsocket.requestResponse({ data: Buffer.from(''), metadata: Buffer.from('slow') }, { onNext() {}, onError() {}, onComplete() {}, onExtension() {} })
+      await waitFor(() => signal !== null)
+      handle.cancel()
+      await waitFor(() => signal?.aborted === true)
+      reply(Buffer.from('late'))
+      await delay(30)
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 'c2s CANCEL 1'])
+    })
+
+    it('fire-and-forget: one REQUEST_FNF, the handler gets route and data, nothing comes back', async () => {
+      const seen: string[] = []
+      const srv = await serve({ port: 0 }, { fireAndForget: (route, data) => void seen.push(`${route}:${text(data)}`) })
+      pool.onClose(() => srv.close({ force: true }))
+      const proxy = await sniffProxy(pool, srv.port)
+      const rsocket = await rsocketJsClient(proxy.port)
+      await new Promise<void>((resolve, reject) => rsocket.fireAndForget({ data: Buffer.from('event'), metadata: Buffer.from('log') }, { onComplete: resolve, onError: reject }))
+      await waitFor(() => seen.length === 1)
+      await delay(20)
+      expect(seen).toEqual(['log:event'])
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_FNF 1'])
+    })
+  })
+
+  describe('when a sluice client sends request-response and fire-and-forget to an rsocket-js server', () => {
+    it('request-response: the reply of rsocket-js\'s handler, exact frames', async () => {
+      const port = await rsocketJsResponder({
+        requestResponse(payload, responder) {
+          setImmediate(() => responder.onNext({ data: Buffer.from(`${String(payload.metadata)}:${String(payload.data)}`) }, true))
+          return { cancel() {}, onExtension() {} }
+        },
+      })
+      const proxy = await sniffProxy(pool, port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      expect(text(await client.requestResponse('echo', Buffer.from('hi')))).toBe('echo:hi')
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 's2c PAYLOAD 1 N C'])
+      expect(proxy.violations).toEqual([])
+    })
+
+    it('an rsocket-js handler error → RSocketError APPLICATION_ERROR; a server without the handler → REJECTED', async () => {
+      const port = await rsocketJsResponder({
+        requestResponse(_payload, responder) {
+          setImmediate(() => responder.onError(new Error('js handler failed')))
+          return { cancel() {}, onExtension() {} }
+        },
+      })
+      const proxy = await sniffProxy(pool, port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      const error = await client.requestResponse('x').catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(RSocketError)
+      expect(error).toMatchObject({ errorCode: ErrorCode.APPLICATION_ERROR, reason: 'js handler failed' })
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 's2c ERROR 1 0x201'])
+
+      const bare = await rsocketJsResponder({})
+      const other = await connect({ port: bare })
+      pool.onClose(() => other.close({ force: true }))
+      await expect(other.requestResponse('x')).rejects.toMatchObject({ errorCode: ErrorCode.REJECTED })
+    })
+
+    it('aborting the signal sends CANCEL and rsocket-js cancels its handler', async () => {
+      let asked = false
+      let cancelled = false
+      const port = await rsocketJsResponder({
+        requestResponse() {
+          asked = true
+          return { cancel: () => void (cancelled = true), onExtension() {} }
+        },
+      })
+      const proxy = await sniffProxy(pool, port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      const controller = new AbortController()
+      const pending = client.requestResponse('slow', Buffer.from(''), { signal: controller.signal })
+      await waitFor(() => asked)
+      controller.abort(new AbortError('user gave up'))
+      await expect(pending).rejects.toBeInstanceOf(AbortError)
+      await waitFor(() => cancelled)
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_RESPONSE 1', 'c2s CANCEL 1'])
+    })
+
+    it('fire-and-forget: resolved once written; rsocket-js\'s handler receives it; nothing comes back', async () => {
+      const seen: string[] = []
+      const port = await rsocketJsResponder({
+        fireAndForget(payload) {
+          seen.push(`${String(payload.metadata)}:${String(payload.data)}`)
+          return { cancel() {} }
+        },
+      })
+      const proxy = await sniffProxy(pool, port)
+      const client = await connect({ port: proxy.port })
+      pool.onClose(() => client.close({ force: true }))
+      await client.fireAndForget('log', Buffer.from('one'))
+      await client.fireAndForget('log', Buffer.from('two'))
+      await waitFor(() => seen.length === 2)
+      await delay(20)
+      expect(seen).toEqual(['log:one', 'log:two'])
+      expect(sequence(proxy.log)).toEqual(['c2s SETUP 0', 'c2s REQUEST_FNF 1', 'c2s REQUEST_FNF 3'])
     })
   })
 })
