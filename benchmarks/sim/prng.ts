@@ -1,23 +1,11 @@
+import { Jitter } from '../../lib/adaptive/algorithm'
+
 /**
- * A small seeded pseudo-random generator (mulberry32) and the distributions the simulator
+ * The library's seeded generator (mulberry32, `Jitter`) and the distributions the simulator
  * draws from. Same seed, same sequence, on any machine: the simulator never calls
  * `Math.random()`.
  */
-export class Prng {
-  private state: number
-
-  constructor(seed: number) {
-    this.state = seed >>> 0
-  }
-
-  /** A uniform float in [0, 1). */
-  next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-
+export class Prng extends Jitter {
   /** An exponential draw with the given mean. */
   exponential(mean: number): number {
     return -Math.log(1 - this.next()) * mean

@@ -69,6 +69,9 @@ export interface Scenario {
 }
 
 /** The named scenarios shipped with sluice; `--list` prints them. */
+/** The brownout and capacity-step downstream: 8 servers at 2 ms (4,000/s), rtt 10 ms, timeout 100 ms, 48 calls in flight. */
+const DOWNSTREAM = { service: { dist: 'fixed', meanMs: 2 }, concurrency: 48, capacity: 8, rttMs: 10, timeoutMs: 100 } as const satisfies ConsumerProfile
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'steady',
@@ -118,11 +121,7 @@ export const SCENARIOS: readonly Scenario[] = [
     durationMs: 16_000,
     producer: { rate: 3_200, arrivals: 'poisson' },
     consumer: {
-      service: { dist: 'fixed', meanMs: 2 },
-      concurrency: 48,
-      capacity: 8,
-      rttMs: 10,
-      timeoutMs: 100,
+      ...DOWNSTREAM,
       degrade: [{ atMs: 4_000, forMs: 6_000, factor: 10 }],
     },
   },
@@ -132,11 +131,7 @@ export const SCENARIOS: readonly Scenario[] = [
     durationMs: 15_000,
     producer: { rate: 6_000, arrivals: 'poisson' },
     consumer: {
-      service: { dist: 'fixed', meanMs: 2 },
-      concurrency: 48,
-      capacity: 8,
-      rttMs: 10,
-      timeoutMs: 100,
+      ...DOWNSTREAM,
       capacitySteps: [
         { atMs: 5_000, capacity: 16 },
         { atMs: 10_000, capacity: 8 },

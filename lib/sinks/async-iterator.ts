@@ -1,10 +1,7 @@
 import { UNBOUNDED, replenishLimit } from '../demand'
-import { AbortError } from '../errors'
-import { reportUnhandled } from '../hooks'
 import { positiveIntOrInfinity } from '../options'
-import type { Publisher, Subscriber, Subscription } from '../protocol'
-import { EMPTY_SUBSCRIPTION } from '../subscription'
-import { TRUSTED } from '../trusted'
+import type { Publisher } from '../protocol'
+import { PullIterator } from './pull-iterator'
 
 export interface IterateOptions {
   /** Elements requested ahead; replenished when 75% of them were consumed. Default 256. */
@@ -23,67 +20,15 @@ export function iterate<T>(source: Publisher<T>, options?: IterateOptions): Asyn
   return new FlowIterator(source, prefetch, options?.signal)
 }
 
-type Waiter<T> = { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void }
-type End = { kind: 'complete' } | { kind: 'error'; error: unknown }
-
-class FlowIterator<T> implements AsyncIterableIterator<T>, Subscriber<T> {
-  readonly [TRUSTED] = true as const
-  private upstream: Subscription = EMPTY_SUBSCRIPTION
-  private subscribed = false
+class FlowIterator<T> extends PullIterator<T, T> {
   private readonly queue: T[] = []
   private head = 0
-  private waiter: Waiter<T> | null = null
-  private end: End | null = null
   private consumed = 0
   private readonly limit: number
-  private readonly onAbort = (): void => {
-    this.upstream.cancel()
-    this.queue.length = 0
-    this.head = 0
-    this.finish({ kind: 'error', error: this.signal?.reason instanceof Error ? this.signal.reason : new AbortError(this.signal?.reason) })
-  }
 
-  constructor(
-    private readonly source: Publisher<T>,
-    private readonly prefetch: number,
-    private readonly signal: AbortSignal | undefined,
-  ) {
+  constructor(source: Publisher<T>, prefetch: number, signal: AbortSignal | undefined) {
+    super('iterate', source, prefetch >= UNBOUNDED ? UNBOUNDED : prefetch, signal)
     this.limit = replenishLimit(prefetch >= UNBOUNDED ? UNBOUNDED : prefetch)
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (!this.subscribed) this.subscribe()
-    if (this.head < this.queue.length) return Promise.resolve({ value: this.take(), done: false })
-    if (this.end !== null) return this.ended()
-    if (this.waiter !== null) return Promise.reject(new Error('iterate: next() called before the previous next() settled'))
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject }
-    })
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    this.upstream.cancel()
-    this.end ??= { kind: 'complete' }
-    this.queue.length = 0
-    this.head = 0
-    this.signal?.removeEventListener('abort', this.onAbort)
-    const waiter = this.waiter
-    this.waiter = null
-    waiter?.resolve({ value: undefined, done: true }) // a next() still pending ends too
-    return Promise.resolve({ value: undefined, done: true })
-  }
-
-  onSubscribe(subscription: Subscription): void {
-    if (this.upstream !== EMPTY_SUBSCRIPTION || this.end !== null) {
-      subscription.cancel()
-      return
-    }
-    this.upstream = subscription
-    subscription.request(this.prefetch >= UNBOUNDED ? UNBOUNDED : this.prefetch)
   }
 
   onNext(value: T): void {
@@ -98,29 +43,11 @@ class FlowIterator<T> implements AsyncIterableIterator<T>, Subscriber<T> {
     this.queue.push(value)
   }
 
-  onError(error: unknown): void {
-    if (this.end !== null) {
-      reportUnhandled(error)
-      return
-    }
-    this.finish({ kind: 'error', error })
+  protected buffered(): boolean {
+    return this.head < this.queue.length
   }
 
-  onComplete(): void {
-    this.finish({ kind: 'complete' })
-  }
-
-  private subscribe(): void {
-    this.subscribed = true
-    if (this.signal?.aborted === true) {
-      this.onAbort()
-      return
-    }
-    this.signal?.addEventListener('abort', this.onAbort, { once: true })
-    this.source.subscribe(this)
-  }
-
-  private take(): T {
+  protected take(): T {
     const value = this.queue[this.head] as T
     this.queue[this.head++] = undefined as T
     if (this.head === this.queue.length) {
@@ -131,31 +58,15 @@ class FlowIterator<T> implements AsyncIterableIterator<T>, Subscriber<T> {
     return value
   }
 
+  protected clear(): void {
+    this.queue.length = 0
+    this.head = 0
+  }
+
   private consumedOne(): void {
     if (++this.consumed === this.limit) {
       this.consumed = 0
       if (this.end === null) this.upstream.request(this.limit)
     }
-  }
-
-  private finish(end: End): void {
-    if (this.end !== null) return
-    this.end = end
-    this.signal?.removeEventListener('abort', this.onAbort)
-    const waiter = this.waiter
-    if (waiter === null) return
-    this.waiter = null
-    if (end.kind === 'complete') waiter.resolve({ value: undefined, done: true })
-    else {
-      this.end = { kind: 'complete' } // the error is delivered once; later next() calls are done
-      waiter.reject(end.error)
-    }
-  }
-
-  private ended(): Promise<IteratorResult<T>> {
-    const end = this.end
-    if (end === null || end.kind === 'complete') return Promise.resolve({ value: undefined, done: true })
-    this.end = { kind: 'complete' }
-    return Promise.reject(end.error)
   }
 }

@@ -1,6 +1,6 @@
 import { UNBOUNDED } from '../demand'
 import { demandSchedule, runSchedule } from './arbitraries'
-import { FINITE_ONLY, type CheckDefinition } from './checks-signals'
+import { FINITE_ONLY, runToCompletion, type CheckDefinition } from './checks-signals'
 import { fc } from './fast-check'
 import { live, pick, type CheckContext } from './harness'
 import type { TestSubscriber } from './test-subscriber'
@@ -43,9 +43,7 @@ export const demandChecks: readonly CheckDefinition[] = [
     name: '§3.17 request(2^53−1) delivers every element and completes',
     plan: (o) => (o.infinite ? FINITE_ONLY : pick(o, 10, 1)),
     async run(ctx, n) {
-      const ts = ctx.subscriber({ initialRequest: UNBOUNDED })
-      ctx.subscribe(ctx.make(n), ts)
-      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      const ts = await runToCompletion(ctx, n)
       if (!ts.completed || ts.values.length !== n) ctx.fail(`${n} elements then onComplete`, ts)
       ctx.assertClean(ts)
     },
@@ -102,13 +100,7 @@ export const demandChecks: readonly CheckDefinition[] = [
     rule: '3.17',
     name: '§3.17 request(2^53−1) on an infinite publisher is honoured until cancel()',
     plan: (o) => (o.infinite ? pick(o, 10, 10) : null),
-    async run(ctx) {
-      const ts = ctx.subscriber({ initialRequest: UNBOUNDED, onNext: (_, s) => void (s.values.length === 10 && s.cancel()) })
-      ctx.subscribe(ctx.make(10), ts)
-      await ctx.until(() => ts.values.length >= 10 || ts.terminated, '10 elements', ts)
-      await ctx.afterCancel(ts, () => ts.values.length === 10 && !ts.terminated, '10 elements, then nothing after cancel()')
-      ctx.assertClean(ts)
-    },
+    run: honouredUntilCancel(UNBOUNDED),
   },
   {
     rule: '3.6',
@@ -146,9 +138,7 @@ export const demandChecks: readonly CheckDefinition[] = [
     name: '§3.6 request(0) and request(-1) after completion are no-ops: no throw, no signal',
     plan: (o) => (o.infinite ? FINITE_ONLY : pick(o, 2, 0)),
     async run(ctx, n) {
-      const ts = ctx.subscriber({ initialRequest: UNBOUNDED })
-      ctx.subscribe(ctx.make(n), ts)
-      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      const ts = await runToCompletion(ctx, n)
       const seen = ts.events.length
       ts.request(0)
       ts.request(-1)
@@ -208,6 +198,17 @@ export const demandChecks: readonly CheckDefinition[] = [
  * Random request/cancel schedules (fast-check) that keep demand and grammar; unbounded
  * requests are `unbounded` (2^53−1 for the spec; `Infinity` is an extension).
  */
+/** §3.17 on an infinite publisher: an unbounded `initialRequest` delivers until the subscriber cancels after 10, then nothing. */
+export function honouredUntilCancel(initialRequest: number): CheckDefinition['run'] {
+  return async (ctx) => {
+    const ts = ctx.subscriber({ initialRequest, onNext: (_, s) => void (s.values.length === 10 && s.cancel()) })
+    ctx.subscribe(ctx.make(10), ts)
+    await ctx.until(() => ts.values.length >= 10 || ts.terminated, '10 elements', ts)
+    await ctx.afterCancel(ts, () => ts.values.length === 10 && !ts.terminated, '10 elements, then nothing after cancel()')
+    ctx.assertClean(ts)
+  }
+}
+
 export function randomSchedules(unbounded: readonly number[], extension = false): CheckDefinition {
   const amounts = unbounded.includes(Infinity) ? ', with request(Infinity)' : ''
   return {

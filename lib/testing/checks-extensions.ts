@@ -1,5 +1,5 @@
 import { UNBOUNDED } from '../demand'
-import { expectRequestRejected, randomSchedules } from './checks-demand'
+import { expectRequestRejected, honouredUntilCancel, randomSchedules } from './checks-demand'
 import { FINITE_ONLY, isError, subscribeMissing, type CheckDefinition } from './checks-signals'
 import { show } from './describe'
 import { live, pick } from './harness'
@@ -73,13 +73,7 @@ export const extensionChecks: readonly CheckDefinition[] = [
     extension: true,
     name: '§3.17 request(Infinity) on an infinite publisher is honoured until cancel()',
     plan: (o) => (o.infinite ? pick(o, 10, 10) : null),
-    async run(ctx) {
-      const ts = ctx.subscriber({ initialRequest: Infinity, onNext: (_, s) => void (s.values.length === 10 && s.cancel()) })
-      ctx.subscribe(ctx.make(10), ts)
-      await ctx.until(() => ts.values.length >= 10 || ts.terminated, '10 elements', ts)
-      await ctx.afterCancel(ts, () => ts.values.length === 10 && !ts.terminated, '10 elements, then nothing after cancel()')
-      ctx.assertClean(ts)
-    },
+    run: honouredUntilCancel(Infinity),
   },
   // finite publishers only: an infinite one gets no unbounded request in a schedule
   { ...randomSchedules([Infinity, UNBOUNDED], true), plan: (o) => (o.infinite ? null : pick(o, 8, 1)) },

@@ -2,6 +2,7 @@ import { UNBOUNDED } from '../demand'
 import type { Subscriber } from '../protocol'
 import { show } from './describe'
 import { pick, type CheckContext, type Resolved } from './harness'
+import type { TestSubscriber } from './test-subscriber'
 
 /** One conformance check: its rule, its name, the element count it needs, its body. */
 export interface CheckDefinition {
@@ -130,9 +131,7 @@ export const signalChecks: readonly CheckDefinition[] = [
     name: '§1.7 nothing after onComplete, even when requested again',
     plan: (o) => finite(o, pick(o, 2, 1)),
     async run(ctx, n) {
-      const ts = ctx.subscriber({ initialRequest: UNBOUNDED })
-      ctx.subscribe(ctx.make(n), ts)
-      await ctx.until(() => ts.terminated, 'onComplete', ts)
+      const ts = await runToCompletion(ctx, n)
       const seen = ts.events.length
       ts.request(1)
       ts.cancel()
@@ -171,6 +170,14 @@ export const signalChecks: readonly CheckDefinition[] = [
 ]
 
 /** `publisher.subscribe(null | undefined)`: did it return, or what did it throw? */
+/** Subscribes with unbounded demand and waits for the terminal signal: the start of every "after completion" check. */
+export async function runToCompletion(ctx: CheckContext<unknown>, n: number): Promise<TestSubscriber<unknown>> {
+  const ts = ctx.subscriber({ initialRequest: UNBOUNDED })
+  ctx.subscribe(ctx.make(n), ts)
+  await ctx.until(() => ts.terminated, 'onComplete', ts)
+  return ts
+}
+
 export function subscribeMissing(ctx: CheckContext<unknown>, n: number, bad: null | undefined): { returned: boolean; thrown: unknown } {
   try {
     ctx.make(n).subscribe(bad as unknown as Subscriber<unknown>)

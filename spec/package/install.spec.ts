@@ -1,13 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { packTarball, project, root } from './tarball'
 
 // README "Use it in your project", checked as a user would meet it: the packed tarball
 // installed into fresh projects (ESM and CommonJS), the README's snippets run there, the
 // missing-peer errors, and the shipped declarations compiled with skipLibCheck: false against
 // @types/node 20 and the newest @types/node from the registry. `npm test` builds dist/ first.
-const root = resolve(__dirname, '../..')
 const readme = readFileSync(join(root, 'README.md'), 'utf8')
 const tsc = join(root, 'node_modules/typescript/bin/tsc')
 
@@ -25,13 +25,6 @@ function printed(code: string): string {
   return expected.trim()
 }
 
-function project(dir: string, pkg: Record<string, unknown>, install: string[], offline: boolean): string {
-  mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, ...pkg }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', offline ? '--offline' : '--prefer-offline', ...install], { cwd: dir, stdio: 'pipe', timeout: 180_000 })
-  return dir
-}
-
 function node(cwd: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync('node', args, { cwd, encoding: 'utf8', timeout: 30_000 })
   return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr }
@@ -45,10 +38,7 @@ describe('installing the packed package (README "Use it in your project")', () =
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sluice-install-'))
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })
-    const [packed] = JSON.parse(out) as Array<{ filename: string }>
-    if (packed === undefined) throw new Error(`npm pack printed no file: ${out}`)
-    tarball = join(work, packed.filename)
+    tarball = packTarball(work)
     esm = project(join(work, 'esm'), { type: 'module' }, [tarball], true)
     cjs = project(join(work, 'cjs'), {}, [tarball], true)
   }, 180_000)
@@ -61,24 +51,28 @@ describe('installing the packed package (README "Use it in your project")', () =
     const esmSnippet = snippet('// app.mjs (ESM)')
     const cjsSnippet = snippet('// app.cjs (CommonJS): no top-level await, so wrap it in a function')
 
-    it('the ESM snippet runs as app.mjs and as app.js of a "type": "module" package', () => {
-      writeFileSync(join(cjs, 'app.mjs'), esmSnippet)
-      writeFileSync(join(esm, 'app.js'), esmSnippet)
-      for (const [dir, file] of [[cjs, 'app.mjs'], [esm, 'app.js']] as const) {
+    /** Writes `code` to each `[dir, file]` and runs it there: no stderr, and the output its comment promises. */
+    function expectRuns(code: string, places: ReadonlyArray<readonly [string, string]>): void {
+      for (const [dir, file] of places) {
+        writeFileSync(join(dir, file), code)
         const r = node(dir, [file])
         expect(r.stderr).toBe('')
-        expect(r.stdout).toBe(printed(esmSnippet))
+        expect(r.stdout).toBe(printed(code))
       }
+    }
+
+    it('the ESM snippet runs as app.mjs and as app.js of a "type": "module" package', () => {
+      expectRuns(esmSnippet, [
+        [cjs, 'app.mjs'],
+        [esm, 'app.js'],
+      ])
     })
 
     it('the CommonJS snippet runs as app.cjs and as app.js of a package without "type"', () => {
-      writeFileSync(join(esm, 'app.cjs'), cjsSnippet)
-      writeFileSync(join(cjs, 'app.js'), cjsSnippet)
-      for (const [dir, file] of [[esm, 'app.cjs'], [cjs, 'app.js']] as const) {
-        const r = node(dir, [file])
-        expect(r.stderr).toBe('')
-        expect(r.stdout).toBe(printed(cjsSnippet))
-      }
+      expectRuns(cjsSnippet, [
+        [esm, 'app.cjs'],
+        [cjs, 'app.js'],
+      ])
     })
 
     it('top-level await is refused in CommonJS, as the README says', () => {

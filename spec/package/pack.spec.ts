@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { packTarball, project as installedProject } from './tarball'
 
 // Packs the built library as npm would publish it, installs the tarball into an empty
 // project and loads it both ways (CommonJS and ESM). `npm test` builds dist/ first.
-const root = resolve(__dirname, '../..')
 
 describe('the published package', () => {
   let work = ''
@@ -13,14 +13,7 @@ describe('the published package', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'sluice-pack-'))
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8' })
-    const [packed] = JSON.parse(out) as Array<{ filename: string }>
-    if (packed === undefined) throw new Error(`npm pack printed no file: ${out}`)
-    const { filename } = packed
-    project = join(work, 'app')
-    execFileSync('mkdir', ['-p', project])
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--offline', join(work, filename)], { cwd: project, stdio: 'pipe' })
+    project = installedProject(join(work, 'app'), {}, [packTarball(work)], true)
   }, 120_000)
 
   afterAll(() => {

@@ -101,6 +101,20 @@ class BrokenSubscription implements Subscription {
   }
 }
 
+/** §1.9, then the subscriber as `Flow` would call it: a foreign one wrapped (§2.13). */
+function wrapped<T>(subscriber: Subscriber<T>): Subscriber<T> {
+  if (subscriber == null) throw new TypeError('§1.9 subscriber required')
+  return isTrusted(subscriber) ? subscriber : new SafeSubscriber(subscriber)
+}
+
+/** §3.9: false for a valid `n`; otherwise calls `stop()`, then signals the RangeError, and the caller returns. */
+function rejected(n: number, target: Subscriber<unknown>, stop: () => void): boolean {
+  if (isValidRequest(n)) return false
+  stop()
+  target.onError(validateRequest(n))
+  return true
+}
+
 /**
  * An asynchronous range that schedules each requested element on its own macrotask and
  * delivers it even if cancel() came in between: signals in flight after cancel (§2.8).
@@ -108,18 +122,12 @@ class BrokenSubscription implements Subscription {
 export function inFlightRange(count: number): Publisher<number> {
   return {
     subscribe(subscriber: Subscriber<number>) {
-      if (subscriber == null) throw new TypeError('§1.9 subscriber required')
-      const target = isTrusted(subscriber) ? subscriber : new SafeSubscriber(subscriber)
+      const target = wrapped(subscriber)
       let next = 0
       let stopped = false
       target.onSubscribe({
         request(n) {
-          if (stopped) return
-          if (!isValidRequest(n)) {
-            stopped = true
-            target.onError(validateRequest(n))
-            return
-          }
+          if (stopped || rejected(n, target, () => (stopped = true))) return
           for (let k = Math.min(n, count - next); k > 0; k--) {
             const value = next++
             setImmediate(() => target.onNext(value))
@@ -144,8 +152,7 @@ export function inFlightRange(count: number): Publisher<number> {
 export function timedRange(count: number, { msPerElement = 1, stallAfter = Infinity }: { msPerElement?: number; stallAfter?: number } = {}): Publisher<number> {
   return {
     subscribe(subscriber: Subscriber<number>) {
-      if (subscriber == null) throw new TypeError('§1.9 subscriber required')
-      const target = isTrusted(subscriber) ? subscriber : new SafeSubscriber(subscriber)
+      const target = wrapped(subscriber)
       let next = 0
       let requested = 0
       let stopped = false
@@ -168,12 +175,7 @@ export function timedRange(count: number, { msPerElement = 1, stallAfter = Infin
       }
       target.onSubscribe({
         request(n) {
-          if (stopped) return
-          if (!isValidRequest(n)) {
-            stopped = true
-            target.onError(validateRequest(n))
-            return
-          }
+          if (stopped || rejected(n, target, () => (stopped = true))) return
           requested = addCap(requested, n)
           schedule()
         },

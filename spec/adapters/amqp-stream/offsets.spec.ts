@@ -3,9 +3,9 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Flow } from '../../../lib/flow'
 import { map } from '../../../operators/index'
-import { declareStream, storedOffset, streamPublish, type StreamEnvironment } from '../../../adapters/amqp-stream'
+import { storedOffset, streamPublish } from '../../../adapters/amqp-stream'
 import { until } from '../amqp/broker'
-import { describeStreams, dropAll, environment, STREAM_URL, streamName } from './stream-broker'
+import { describeStreams, STREAM_URL, streamFixture } from './stream-broker'
 
 /**
  * Offset tracking across a SIGKILLed consumer process. The consumer runs the compiled
@@ -47,23 +47,12 @@ function consumer(stream: string, name: string, seen: number[]): { child: ChildP
 }
 
 describeStreams('amqp-stream offsets', () => {
-  let env: StreamEnvironment
-  const streams: string[] = []
-
-  beforeAll(async () => {
-    env = await environment('offsets')
-  })
-  afterAll(async () => {
-    await dropAll(env, streams)
-    await env.close()
-  })
+  const fx = streamFixture('offsets')
 
   it(`a SIGKILLed consumer resumes after its stored offset: nothing lost, duplicates ≤ the commit interval (${COMMIT_EVERY}) plus a store in flight`, async () => {
     if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: run npm run build (npm test builds first)`)
-    const stream = streamName('resume')
-    streams.push(stream)
-    await declareStream(env, stream)
-    const sink = streamPublish(env, { stream, window: 2000 })
+    const stream = await fx.stream('resume')
+    const sink = streamPublish(fx.env, { stream, window: 2000 })
     Flow.range(0, MESSAGES).pipe(map((i) => `m${i}`)).subscribe(sink)
     await sink.done
     const name = `consumer-${stream}`
@@ -73,7 +62,7 @@ describeStreams('amqp-stream offsets', () => {
     await until(() => firstSeen.length >= 1500, 'the first consumer to process 1500 messages', 60_000)
     first.child.kill('SIGKILL')
     await first.exited
-    const stored = await storedOffset(env, name, stream)
+    const stored = await storedOffset(fx.env, name, stream)
     expect(stored).not.toBeNull()
 
     const secondSeen: number[] = []
@@ -93,9 +82,7 @@ describeStreams('amqp-stream offsets', () => {
   }, 120_000)
 
   it('storedOffset is null for a consumer name that never stored', async () => {
-    const stream = streamName('none')
-    streams.push(stream)
-    await declareStream(env, stream)
-    expect(await storedOffset(env, 'nobody', stream)).toBeNull()
+    const stream = await fx.stream('none')
+    expect(await storedOffset(fx.env, 'nobody', stream)).toBeNull()
   })
 })

@@ -2,7 +2,6 @@ import { Flow } from '../../../lib/flow'
 import { map, take } from '../../../operators/index'
 import type { Subscription } from '../../../lib/protocol'
 import {
-  declareStream,
   deleteStream,
   streamPublish,
   streamSource,
@@ -13,7 +12,7 @@ import {
   type StreamEnvironment,
 } from '../../../adapters/amqp-stream'
 import { sleep, until } from '../amqp/broker'
-import { describeStreams, dropAll, environment, streamName } from './stream-broker'
+import { describeStreams, streamFixture, streamName } from './stream-broker'
 
 async function fill(env: StreamEnvironment, stream: string, n: number, make = (i: number): string => String(i)): Promise<void> {
   const sink = streamPublish(env, { stream, window: 5000 })
@@ -40,54 +39,38 @@ function manual(): { sub: Subscription | null; got: StreamMessage[]; error: unkn
 }
 
 describeStreams('amqp-stream source', () => {
-  let env: StreamEnvironment
-  const streams: string[] = []
-
-  beforeAll(async () => {
-    env = await environment('source')
-  })
-  afterAll(async () => {
-    await dropAll(env, streams)
-    await env.close()
-  })
-
-  async function stream(prefix: string): Promise<string> {
-    const s = streamName(prefix)
-    streams.push(s)
-    await declareStream(env, s)
-    return s
-  }
+  const fx = streamFixture('source')
 
   it('reads what was published, in offset order, from offset first', async () => {
-    const s = await stream('roundtrip')
-    await fill(env, s, 2500)
-    const got = await streamSource(env, { stream: s, offset: 'first' }).pipe(take(2500)).toArray()
+    const s = await fx.stream('roundtrip')
+    await fill(fx.env, s, 2500)
+    const got = await streamSource(fx.env, { stream: s, offset: 'first' }).pipe(take(2500)).toArray()
     expect(got.map((m) => m.text())).toEqual(Array.from({ length: 2500 }, (_, i) => String(i)))
     expect(got.map((m) => m.offset)).toEqual(Array.from({ length: 2500 }, (_, i) => i))
   })
 
   it('starts at a numeric offset inside a chunk (records below it skipped)', async () => {
-    const s = await stream('offset')
-    await fill(env, s, 300)
-    const got = await streamSource(env, { stream: s, offset: 123 }).pipe(take(5)).toArray()
+    const s = await fx.stream('offset')
+    await fill(fx.env, s, 300)
+    const got = await streamSource(fx.env, { stream: s, offset: 123 }).pipe(take(5)).toArray()
     expect(got.map((m) => m.offset)).toEqual([123, 124, 125, 126, 127])
   })
 
   it("'next' sees only messages published after subscribing", async () => {
-    const s = await stream('next')
-    await fill(env, s, 10)
-    const reading = streamSource(env, { stream: s, offset: 'next' }).pipe(take(3)).toArray()
+    const s = await fx.stream('next')
+    await fill(fx.env, s, 10)
+    const reading = streamSource(fx.env, { stream: s, offset: 'next' }).pipe(take(3)).toArray()
     await sleep(300)
-    await fill(env, s, 3, (i) => `new${i}`)
+    await fill(fx.env, s, 3, (i) => `new${i}`)
     expect((await reading).map((m) => m.text())).toEqual(['new0', 'new1', 'new2'])
   })
 
   it('a stalled consumer stops the broker at the granted credit: chunks ≤ credits, buffer ≤ credits × chunk', async () => {
-    const s = await stream('stall')
-    await fill(env, s, 200_000)
+    const s = await fx.stream('stall')
+    await fill(fx.env, s, 200_000)
     const stats = new StreamSourceStats()
     const p = manual()
-    streamSource(env, { stream: s, offset: 'first', credits: 2, stats }).subscribe(p.subscriber)
+    streamSource(fx.env, { stream: s, offset: 'first', credits: 2, stats }).subscribe(p.subscriber)
     await until(() => p.sub !== null, 'subscription')
     p.sub?.request(10)
     await until(() => p.got.length === 10, '10 messages')
@@ -107,15 +90,15 @@ describeStreams('amqp-stream source', () => {
   }, 60_000)
 
   it('1,000,000 messages under a stalled consumer: the broker stops at the credit, the heap stays flat', async () => {
-    const s = await stream('million')
+    const s = await fx.stream('million')
     const started = Date.now()
-    await fill(env, s, 1_000_000, (i) => `m${i}`)
+    await fill(fx.env, s, 1_000_000, (i) => `m${i}`)
     const publishMs = Date.now() - started
     global.gc?.()
     const heapBefore = process.memoryUsage().heapUsed
     const stats = new StreamSourceStats()
     const p = manual()
-    streamSource(env, { stream: s, offset: 'first', stats }).subscribe(p.subscriber)
+    streamSource(fx.env, { stream: s, offset: 'first', stats }).subscribe(p.subscriber)
     await until(() => p.sub !== null, 'subscription')
     p.sub?.request(100)
     await until(() => p.got.length === 100, '100 messages')
@@ -131,15 +114,15 @@ describeStreams('amqp-stream source', () => {
   }, 180_000)
 
   it('deleting the stream under a consumer fails it with StreamDeletedError', async () => {
-    const s = await stream('deleted')
-    await fill(env, s, 5)
+    const s = await fx.stream('deleted')
+    await fill(fx.env, s, 5)
     const p = manual()
-    streamSource(env, { stream: s, offset: 'first' }).subscribe(p.subscriber)
+    streamSource(fx.env, { stream: s, offset: 'first' }).subscribe(p.subscriber)
     await until(() => p.sub !== null, 'subscription')
     p.sub?.request(5)
     await until(() => p.got.length === 5, '5 messages')
     p.sub?.request(1)
-    await deleteStream(env, s)
+    await deleteStream(fx.env, s)
     await until(() => p.error !== undefined, 'the error')
     expect(p.error).toBeInstanceOf(StreamDeletedError)
     expect((p.error as StreamDeletedError).code).toBe('ERR_SLUICE_STREAM_DELETED')
@@ -147,15 +130,15 @@ describeStreams('amqp-stream source', () => {
   })
 
   it('subscribing to a stream that does not exist fails with StreamResponseError 0x02', async () => {
-    const error = await streamSource(env, { stream: streamName('missing'), offset: 'first' }).pipe(take(1)).toArray().catch((e: unknown) => e)
+    const error = await streamSource(fx.env, { stream: streamName('missing'), offset: 'first' }).pipe(take(1)).toArray().catch((e: unknown) => e)
     expect(error).toBeInstanceOf(StreamResponseError)
     expect((error as StreamResponseError).responseCode).toBe(0x02)
   })
 
   it('rejects bad options with a TypeError naming the option', () => {
-    expect(() => streamSource(env, { stream: '' })).toThrow(/streamSource: stream must be/)
-    expect(() => streamSource(env, { stream: 's', offset: -1 })).toThrow(/streamSource: offset must be/)
-    expect(() => streamSource(env, { stream: 's', credits: 70000 })).toThrow(/credits must be at most 65535/)
-    expect(() => streamSource(env, { stream: 's', track: 'auto' as never })).toThrow(/track must be one of/)
+    expect(() => streamSource(fx.env, { stream: '' })).toThrow(/streamSource: stream must be/)
+    expect(() => streamSource(fx.env, { stream: 's', offset: -1 })).toThrow(/streamSource: offset must be/)
+    expect(() => streamSource(fx.env, { stream: 's', credits: 70000 })).toThrow(/credits must be at most 65535/)
+    expect(() => streamSource(fx.env, { stream: 's', track: 'auto' as never })).toThrow(/track must be one of/)
   })
 })

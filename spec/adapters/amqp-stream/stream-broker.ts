@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { describeBroker, uniqueName } from '../amqp/broker'
-import { connectStreams, deleteStream, type StreamEnvironment } from '../../../adapters/amqp-stream'
+import { connectStreams, declareStream, deleteStream, type StreamEnvironment } from '../../../adapters/amqp-stream'
 
 export const STREAM_URL = process.env.STREAM_URL ?? 'rabbitmq-stream://guest:guest@127.0.0.1:5552/%2F'
 const url = new URL(STREAM_URL)
@@ -48,4 +48,40 @@ export async function environment(name: string): Promise<StreamEnvironment> {
 
 export async function dropAll(env: StreamEnvironment, streams: string[]): Promise<void> {
   for (const s of streams) await deleteStream(env, s).catch(() => undefined)
+}
+
+export interface StreamFixture {
+  /** The file's environment: opened in `beforeAll`, closed in `afterAll`. */
+  readonly env: StreamEnvironment
+  /** Opens a new environment in place of `env` (after a test closed it). */
+  reopen(): Promise<void>
+  /** Declares a fresh stream named after `prefix`; it is deleted when the file ends. */
+  stream(prefix: string): Promise<string>
+}
+
+/** The set-up every stream spec shares: call it inside `describeStreams`. */
+export function streamFixture(name: string): StreamFixture {
+  let env: StreamEnvironment | undefined
+  const streams: string[] = []
+  const fixture: StreamFixture = {
+    get env(): StreamEnvironment {
+      if (env === undefined) throw new Error('streamFixture: env is open from beforeAll to afterAll')
+      return env
+    },
+    async reopen() {
+      env = await environment(name)
+    },
+    async stream(prefix) {
+      const s = streamName(prefix)
+      streams.push(s)
+      await declareStream(fixture.env, s)
+      return s
+    },
+  }
+  beforeAll(fixture.reopen)
+  afterAll(async () => {
+    await dropAll(fixture.env, streams)
+    await fixture.env.close()
+  })
+  return fixture
 }

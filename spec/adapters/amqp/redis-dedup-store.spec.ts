@@ -78,12 +78,17 @@ describeRedis('RedisDedupStore against Redis', () => {
   })
 
   describe('when another process holds the claim', () => {
-    it('a copy waits, and is a duplicate once that process records the id', async () => {
+    /** Two stores on one prefix: `a` claims `id` (its has() is false), then `b`, retrying every 20 ms, asks for it too: `copy`. */
+    async function claimedByA(id: string): Promise<{ a: RedisDedupStore; b: RedisDedupStore; copy: ReturnType<RedisDedupStore['has']> }> {
       const p = prefix()
       const a = new RedisDedupStore({ client: open(), prefix: p })
       const b = new RedisDedupStore({ client: open(), prefix: p, retryDelayMs: 20 })
-      expect(await a.has('c')).toBe(false)
-      const copy = b.has('c')
+      expect(await a.has(id)).toBe(false)
+      return { a, b, copy: b.has(id) }
+    }
+
+    it('a copy waits, and is a duplicate once that process records the id', async () => {
+      const { a, b, copy } = await claimedByA('c')
       await until(() => b.stats.contended >= 2, 'b to find the claim twice')
       expect(await pending(copy)).toBe('pending')
       await a.add('c')
@@ -91,11 +96,7 @@ describeRedis('RedisDedupStore against Redis', () => {
     })
 
     it('a copy waits, and is processed once that process releases the claim (its delivery was nacked)', async () => {
-      const p = prefix()
-      const a = new RedisDedupStore({ client: open(), prefix: p })
-      const b = new RedisDedupStore({ client: open(), prefix: p, retryDelayMs: 20 })
-      expect(await a.has('d')).toBe(false)
-      const copy = b.has('d')
+      const { a, b, copy } = await claimedByA('d')
       await until(() => b.stats.contended >= 1, 'b to find the claim')
       await a.release('d')
       expect(await copy).toBe(false)

@@ -3,9 +3,10 @@ import type * as amqp from 'amqplib'
 import { AbortError } from '../../../lib/errors'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher } from '../../../lib/testing'
-import { AmqpParkError, attempts, connect, consume, ConsumerStats, Delivery, parkWith, topologyNames, work, workQueue, WorkStats, type AmqpConnection, type OnHandlerError } from '../../../adapters/amqp'
+import { AmqpParkError, attempts, connect, consume, ConsumerStats, Delivery, parkWith, work, workQueue, WorkStats, type OnHandlerError } from '../../../adapters/amqp'
 import type { Outcome } from '../../../adapters/amqp/acks'
-import { AMQP_URL, describeBroker, Raw, sleep, uniqueName, until } from './broker'
+import { AMQP_URL, describeBroker, sleep, uniqueName, until } from './broker'
+import { workQueueFixture } from './work-queue-fixture'
 
 /** A Delivery detached from any broker: its settlements are recorded. */
 function delivery(id: number, settled: Outcome[][]): Delivery {
@@ -220,22 +221,7 @@ describe('work', () => {
 })
 
 describeBroker('amqp work (broker)', () => {
-  let raw: Raw
-  let connection: AmqpConnection | null = null
-  let names: ReturnType<typeof topologyNames>
-
-  beforeEach(async () => {
-    raw = await Raw.open()
-    names = topologyNames(uniqueName('work'))
-  })
-
-  afterEach(async () => {
-    await connection?.close({ timeoutMs: 1000 })
-    connection = null
-    await raw.delete(names.queue, names.dead, names.retryQueue)
-    await raw.deleteExchange(names.dlx, names.retryExchange)
-    await raw.close()
-  })
+  const q = workQueueFixture(1000)
 
   /** `count` JSON bodies {"n": i}, with invalid JSON at the `poison` positions. */
   const body = (poison: number[]) => (i: number): Buffer => Buffer.from(poison.includes(i) ? `{"n": ${i},` : JSON.stringify({ n: i }))
@@ -253,39 +239,39 @@ describeBroker('amqp work (broker)', () => {
 
   describe('on a classic queue with a dead-letter exchange', () => {
     it('a poison message costs one delivery: dead-lettered once, every other message processed once', async () => {
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, durable: false }) })
-      await raw.fill(names.queue, 40, body([3]))
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, durable: false }) })
+      await q.raw.fill(q.names.queue, 40, body([3]))
       const seen = new Map<string, number>()
       const stats = new WorkStats()
-      const done = work(consume(connection, { queue: names.queue, prefetch: 10 }), handler(seen), { concurrency: 4, stats })
-      await until(async () => valid(seen) === 39 && (await raw.depth(names.dead)) === 1, '39 processed, the poison dead-lettered')
+      const done = work(consume(q.connection, { queue: q.names.queue, prefetch: 10 }), handler(seen), { concurrency: 4, stats })
+      await until(async () => valid(seen) === 39 && (await q.raw.depth(q.names.dead)) === 1, '39 processed, the poison dead-lettered')
       expect([...seen.values()].every((n) => n === 1)).toBe(true) // the poison too: one delivery
       expect(stats).toMatchObject({ started: 40, succeeded: 39, failed: 1, deadLettered: 1 })
-      expect(await raw.drainQueue(names.dead)).toEqual(['{"n": 3,'])
-      await connection.close()
+      expect(await q.raw.drainQueue(q.names.dead)).toEqual(['{"n": 3,'])
+      await q.connection.close()
       await done
-      expect(await raw.depth(names.queue)).toBe(0)
+      expect(await q.raw.depth(q.names.queue)).toBe(0)
     })
   })
 
   describe('on a quorum queue with x-delivery-limit (the collateral case of issue #11)', () => {
     it('the valid message behind the poison is processed, not dead-lettered; a restart charges released deliveries one attempt each', async () => {
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, type: 'quorum', deliveryLimit: 2 }) })
-      await raw.fill(names.queue, 12, body([0]))
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, type: 'quorum', deliveryLimit: 2 }) })
+      await q.raw.fill(q.names.queue, 12, body([0]))
       const seen = new Map<string, number>()
       const cstats = new ConsumerStats()
       // first worker: the poison comes first, the next ones sit in the prefetch buffer behind it
-      const first = work(consume(connection, { queue: names.queue, prefetch: 6, stats: cstats }), handler(seen, 50), { concurrency: 1 })
+      const first = work(consume(q.connection, { queue: q.names.queue, prefetch: 6, stats: cstats }), handler(seen, 50), { concurrency: 1 })
       await until(() => valid(seen) >= 2, 'two valid processed')
-      await connection.close({ timeoutMs: 30_000 }) // a restart: the buffer is released at once, not after the deadline
+      await q.connection.close({ timeoutMs: 30_000 }) // a restart: the buffer is released at once, not after the deadline
       await first
       expect(cstats.requeued).toBeGreaterThan(0)
       const afterRestart = valid(seen)
       // second worker: the released ones come back with x-delivery-count 1 (quorum queues count every return)
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, type: 'quorum', deliveryLimit: 2 }) })
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, type: 'quorum', deliveryLimit: 2 }) })
       const counts: unknown[] = []
       const second = work(
-        consume(connection, { queue: names.queue, prefetch: 6 }),
+        consume(q.connection, { queue: q.names.queue, prefetch: 6 }),
         (d) => {
           counts.push(d.properties.headers?.['x-delivery-count'])
           return handler(seen)(d)
@@ -293,9 +279,9 @@ describeBroker('amqp work (broker)', () => {
         { concurrency: 1 },
       )
       await until(() => valid(seen) === 11, 'all 11 valid processed')
-      await connection.close()
+      await q.connection.close()
       await second
-      expect(await raw.drainQueue(names.dead)).toEqual(['{"n": 0,']) // only the poison
+      expect(await q.raw.drainQueue(q.names.dead)).toEqual(['{"n": 0,']) // only the poison
       expect(seen.get('{"n": 0,')).toBe(1)
       expect([...seen.values()].every((n) => n === 1)).toBe(true) // no valid message processed twice
       expect(counts.slice(0, cstats.requeued)).toEqual(Array.from({ length: cstats.requeued }, () => 1))
@@ -305,58 +291,58 @@ describeBroker('amqp work (broker)', () => {
 
   describe("with onError: 'requeue' on a quorum queue", () => {
     it('the poison is redelivered until x-delivery-limit dead-letters it; the others are processed meanwhile', async () => {
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, type: 'quorum', deliveryLimit: 2 }) })
-      await raw.fill(names.queue, 10, body([2]))
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, type: 'quorum', deliveryLimit: 2 }) })
+      await q.raw.fill(q.names.queue, 10, body([2]))
       const seen = new Map<string, number>()
       const stats = new WorkStats()
-      const done = work(consume(connection, { queue: names.queue, prefetch: 4 }), handler(seen), { concurrency: 2, onError: 'requeue', stats })
-      await until(async () => valid(seen) === 9 && (await raw.depth(names.dead)) === 1, '9 processed, the poison dead-lettered by the broker')
+      const done = work(consume(q.connection, { queue: q.names.queue, prefetch: 4 }), handler(seen), { concurrency: 2, onError: 'requeue', stats })
+      await until(async () => valid(seen) === 9 && (await q.raw.depth(q.names.dead)) === 1, '9 processed, the poison dead-lettered by the broker')
       expect(seen.get('{"n": 2,')).toBe(3) // delivered 1 + 2 redeliveries
       expect(stats.requeued).toBe(3)
-      await connection.close()
+      await q.connection.close()
       await done
     })
   })
 
   describe("with onError: { policy: 'retry' }", () => {
     it('retries the poison through the delay queue, parks it after maxAttempts, processes the others once', async () => {
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, durable: false, retry: { delayMs: 100, maxAttempts: 3 } }) })
-      await raw.fill(names.queue, 10, body([5]))
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, durable: false, retry: { delayMs: 100, maxAttempts: 3 } }) })
+      await q.raw.fill(q.names.queue, 10, body([5]))
       const seen = new Map<string, number>()
       const stats = new WorkStats()
-      const onError: OnHandlerError = { policy: 'retry', queue: names.queue, maxAttempts: 3, park: parkWith(connection) }
-      const done = work(consume(connection, { queue: names.queue, prefetch: 4 }), handler(seen), { concurrency: 2, onError, stats })
-      await until(async () => valid(seen) === 9 && (await raw.depth(names.dead)) === 1 && stats.parked === 1, '9 processed, the poison parked')
+      const onError: OnHandlerError = { policy: 'retry', queue: q.names.queue, maxAttempts: 3, park: parkWith(q.connection) }
+      const done = work(consume(q.connection, { queue: q.names.queue, prefetch: 4 }), handler(seen), { concurrency: 2, onError, stats })
+      await until(async () => valid(seen) === 9 && (await q.raw.depth(q.names.dead)) === 1 && stats.parked === 1, '9 processed, the poison parked')
       expect(seen.get('{"n": 5,')).toBe(3)
       expect(stats).toMatchObject({ retried: 2, parked: 1, failed: 3, succeeded: 9 })
-      await connection.close()
+      await q.connection.close()
       await done
-      expect(await raw.depth(names.queue)).toBe(0)
+      expect(await q.raw.depth(q.names.queue)).toBe(0)
     })
   })
 
   describe("with onError: 'stop'", () => {
     it('rejects with the handler error and releases the poison and every buffered delivery at once (nothing waits for close)', async () => {
-      connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: names.queue, durable: false }) })
-      await raw.fill(names.queue, 30, body([4]))
+      q.connection = await connect(AMQP_URL, { name: uniqueName('work'), topology: workQueue({ queue: q.names.queue, durable: false }) })
+      await q.raw.fill(q.names.queue, 30, body([4]))
       const seen = new Map<string, number>()
       const cstats = new ConsumerStats()
-      const done = work(consume(connection, { queue: names.queue, prefetch: 10, stats: cstats }), handler(seen), { concurrency: 1, onError: 'stop' })
+      const done = work(consume(q.connection, { queue: q.names.queue, prefetch: 10, stats: cstats }), handler(seen), { concurrency: 1, onError: 'stop' })
       await expect(done).rejects.toThrow(SyntaxError)
       // the poison and the buffered deliveries are back in the queue before any close()
-      await until(async () => (await raw.depth(names.queue)) === 30 - valid(seen), 'released')
+      await until(async () => (await q.raw.depth(q.names.queue)) === 30 - valid(seen), 'released')
       expect(valid(seen)).toBe(4)
       expect(cstats.requeued).toBeGreaterThan(0)
-      expect(await raw.depth(names.dead)).toBe(0)
+      expect(await q.raw.depth(q.names.dead)).toBe(0)
       // a classic queue charges nothing for the release: no x-death, attempts() still 1
       const again: Delivery[] = []
-      const rerun = work(consume(connection, { queue: names.queue, prefetch: 10 }), (d) => {
+      const rerun = work(consume(q.connection, { queue: q.names.queue, prefetch: 10 }), (d) => {
         again.push(d)
       })
       await until(() => again.length === 30 - 4, 'the released ones consumed again')
-      expect(again.every((d) => attempts(d, names.queue) === 1 && d.properties.headers?.['x-death'] === undefined)).toBe(true)
+      expect(again.every((d) => attempts(d, q.names.queue) === 1 && d.properties.headers?.['x-death'] === undefined)).toBe(true)
       expect(again.filter((d) => d.redelivered).length).toBeGreaterThan(0)
-      await connection.close()
+      await q.connection.close()
       await rerun
     })
   })
