@@ -1,32 +1,15 @@
-import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
 import { FrameType } from '../../../adapters/tcp/codec/frames'
 import { encodePayload, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ErrorCode, RSocketError } from '../../../adapters/tcp/errors'
 import { CreditExceededError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'
 import type { Subscriber, Subscription } from '../../../lib/protocol'
-import { Pool, Recorder, bytes, countingSource, delay, rawClient, text } from './helpers'
+import { Pool, Recorder, bytes, countingSource, delay, rawClient, rsocketPool, text, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
 
-async function server(...args: Parameters<typeof serve>): Promise<RSocketServer> {
-  const s = await serve(...args)
-  pool.onClose(() => s.close({ force: true }))
-  return s
-}
-async function client(port: number): Promise<RSocketClient> {
-  const c = await connect({ host: '127.0.0.1', port })
-  pool.onClose(() => c.close({ force: true }))
-  return c
-}
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
+const { server, client } = rsocketPool(pool)
 const upper = (input: Flow<Uint8Array>): Flow<Uint8Array> =>
   new Flow((s: Subscriber<Uint8Array>) =>
     input.subscribe({

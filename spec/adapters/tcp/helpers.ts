@@ -110,6 +110,7 @@ export function text(b: Uint8Array): string {
 import { FrameDecoder } from '../../../adapters/tcp/codec/decoder'
 import type { Frame } from '../../../adapters/tcp/codec/frames'
 import { Flow } from '../../../lib/flow'
+import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
 
 /** A hand-driven peer: records every frame it receives; sends whatever bytes a test builds. */
 export class RawPeer {
@@ -276,4 +277,35 @@ export function sequence(log: Sniffed[]): string[] {
       if (f.type === 11) s += ` 0x${f.code.toString(16)}`
       return s
     })
+}
+
+/** Polls `pred` every 2 ms; rejects after `ms`. */
+export async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > until) throw new Error('waitFor: timed out')
+    await delay(2)
+  }
+}
+
+/**
+ * `serve()` and `connect()` whose servers and clients the pool force-closes. `client(port)`
+ * connects to 127.0.0.1:port; any other address form of `connect()` passes through.
+ */
+export function rsocketPool(pool: Pool): {
+  server: (...args: Parameters<typeof serve>) => Promise<RSocketServer>
+  client: (address: number | Parameters<typeof connect>[0], options?: Parameters<typeof connect>[1]) => Promise<RSocketClient>
+} {
+  return {
+    async server(...args) {
+      const s = await serve(...args)
+      pool.onClose(() => s.close({ force: true }))
+      return s
+    },
+    async client(address, options) {
+      const c = await connect(typeof address === 'number' ? { host: '127.0.0.1', port: address } : address, options)
+      pool.onClose(() => c.close({ force: true }))
+      return c
+    },
+  }
 }

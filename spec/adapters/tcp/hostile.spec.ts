@@ -5,7 +5,7 @@ import { ErrorCode, FrameError, RSocketError } from '../../../adapters/tcp/error
 import fc from 'fast-check'
 import { SluiceError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'
-import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text, type RawPeer } from './helpers'
+import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text, type RawPeer, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
@@ -43,13 +43,6 @@ const cases: Case[] = [
   { name: 'a truncated frame then FIN', bytes: new Uint8Array([0, 0, 20, 0, 0, 0, 1]), code: null, error: FrameError, message: /ended inside a message/ },
 ]
 
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
 
 describe('rsocket server against a hostile peer', () => {
   let server: RSocketServer

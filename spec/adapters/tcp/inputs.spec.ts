@@ -1,25 +1,16 @@
 import net from 'node:net'
-import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
+import { connect, serve } from '../../../adapters/tcp'
 import { parseAddress } from '../../../adapters/tcp/address'
 import { ConnectError, ConnectionClosedError, ErrorCode, ListenError, PayloadTypeError, RSocketError } from '../../../adapters/tcp/errors'
 import { Flow } from '../../../lib/flow'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
 import type { Publisher } from '../../../lib/protocol'
-import { Pool, Recorder, bytes, delay, text } from './helpers'
+import { Pool, Recorder, bytes, delay, rsocketPool, text } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
 
-async function server(...args: Parameters<typeof serve>): Promise<RSocketServer> {
-  const s = await serve(...args)
-  pool.onClose(() => s.close({ force: true }))
-  return s
-}
-async function client(address: Parameters<typeof connect>[0], options?: Parameters<typeof connect>[1]): Promise<RSocketClient> {
-  const c = await connect(address, options)
-  pool.onClose(() => c.close({ force: true }))
-  return c
-}
+const { server, client } = rsocketPool(pool)
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
   const s = net.createServer()

@@ -7,7 +7,7 @@ import { connect, decodeWith, encodeWith, serve, utf8 } from '../../../adapters/
 import { map } from '../../../operators/map'
 import { AbortError, CreditExceededError } from '../../../lib/errors'
 import { ErrorCode, RSocketError } from '../../../adapters/tcp/errors'
-import { Pool, Recorder, countingSource, delay, sequence, sniffProxy, text } from './helpers'
+import { Pool, Recorder, countingSource, delay, sequence, sniffProxy, text, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
@@ -22,13 +22,6 @@ beforeAll(() => {
   }
 })
 
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
 
 async function rsocketJsClient(port: number): Promise<RSocket> {
   const connector = new RSocketConnector({

@@ -3,19 +3,12 @@ import { Flag, FrameType } from '../../../adapters/tcp/codec/frames'
 import { encodeError, encodeRaw, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ErrorCode, FrameError, RSocketError, WriteStallError } from '../../../adapters/tcp/errors'
 import { Flow } from '../../../lib/flow'
-import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text } from './helpers'
+import { Pool, Recorder, bytes, countingSource, rawClient, rawServer, text, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
 const SETUP = encodeSetup({ keepAliveMs: 60_000, lifetimeMs: 300_000 })
 
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
 
 describe('rsocket connection lifecycle', () => {
   describe('when the server closes gracefully', () => {

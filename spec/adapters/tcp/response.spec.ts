@@ -1,32 +1,15 @@
 import fc from 'fast-check'
-import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
 import { FrameType, type Frame } from '../../../adapters/tcp/codec/frames'
 import { encodePayload, encodeSetup, encodeSingleRequest } from '../../../adapters/tcp/codec/encode'
 import { ConnectionClosedError, ErrorCode, PayloadTypeError, RSocketError } from '../../../adapters/tcp/errors'
 import { AbortError } from '../../../lib/errors'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
-import { Pool, bytes, delay, rawClient, rawServer, sequence, sniffProxy, text } from './helpers'
+import { Pool, bytes, delay, rawClient, rawServer, rsocketPool, sequence, sniffProxy, text, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
 
-async function server(...args: Parameters<typeof serve>): Promise<RSocketServer> {
-  const s = await serve(...args)
-  pool.onClose(() => s.close({ force: true }))
-  return s
-}
-async function client(port: number, options?: Parameters<typeof connect>[1]): Promise<RSocketClient> {
-  const c = await connect({ host: '127.0.0.1', port }, options)
-  pool.onClose(() => c.close({ force: true }))
-  return c
-}
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
+const { server, client } = rsocketPool(pool)
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve: (v: T) => void = () => {}
   let reject: (e: unknown) => void = () => {}

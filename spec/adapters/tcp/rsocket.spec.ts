@@ -1,25 +1,16 @@
-import { connect, serve, type RSocketClient, type RSocketServer } from '../../../adapters/tcp'
+import { connect, serve } from '../../../adapters/tcp'
 import { FrameType } from '../../../adapters/tcp/codec/frames'
 import { encodeKeepalive, encodePayload, encodeRequest, encodeSetup } from '../../../adapters/tcp/codec/encode'
 import { ConnectionClosedError, ErrorCode, RSocketError } from '../../../adapters/tcp/errors'
 import { CreditExceededError, TimeoutError } from '../../../lib/errors'
 import { Flow } from '../../../lib/flow'
 import { VirtualScheduler } from '../../../lib/virtual-scheduler'
-import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, text } from './helpers'
+import { Pool, Recorder, bytes, countingSource, delay, rawClient, rawServer, rsocketPool, text, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
 
-async function server(...args: Parameters<typeof serve>): Promise<RSocketServer> {
-  const s = await serve(...args)
-  pool.onClose(() => s.close({ force: true }))
-  return s
-}
-async function client(port: number, options?: Parameters<typeof connect>[1]): Promise<RSocketClient> {
-  const c = await connect({ host: '127.0.0.1', port }, options)
-  pool.onClose(() => c.close({ force: true }))
-  return c
-}
+const { server, client } = rsocketPool(pool)
 const numbers = (n: number): Flow<Uint8Array> => Flow.range(0, n).pipe((src) => new Flow<Uint8Array>((s) => Flow.from(src).subscribe({
   onSubscribe: (x) => s.onSubscribe(x),
   onNext: (v) => s.onNext(bytes(String(v))),
@@ -276,10 +267,3 @@ describe('rsocket over tcp', () => {
   })
 })
 
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}

@@ -4,7 +4,7 @@ import { WriteStallError, ConnectionClosedError } from '../../../adapters/tcp/er
 import { Flow } from '../../../lib/flow'
 import { VirtualScheduler } from '../../../lib/virtual-scheduler'
 import type { Subscriber, Subscription } from '../../../lib/protocol'
-import { Pool, delay } from './helpers'
+import { Pool, delay, waitFor } from './helpers'
 
 const pool = new Pool()
 afterEach(() => pool.closeAll())
@@ -40,13 +40,6 @@ function counting(size: number): { flow: Flow<Uint8Array>; requested: () => numb
   return { flow, requested: () => requested, emitted: () => emitted, cancelled: () => cancelled }
 }
 
-async function waitFor(pred: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out')
-    await delay(2)
-  }
-}
 
 describe('socketSink', () => {
   describe('when the source completes', () => {
