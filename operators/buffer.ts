@@ -3,7 +3,7 @@ import { Codel } from '../lib/codel'
 import { boundedQueueOptions } from '../lib/bounded-queue-options'
 import { isUnbounded, produced, replenishLimit, UNBOUNDED } from '../lib/demand'
 import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
-import { ProtocolError } from '../lib/errors'
+import { plural, ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
 import { func, optional, optionError, positiveIntOrInfinity, positiveNumber } from '../lib/options'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
@@ -188,7 +188,7 @@ export class BufferSubscriber<T> extends QueueDrainPipe<T, T> {
     }
     if (result === 'full') {
       this.report(this.drops.drop(value, 'overflow'))
-      this.fail(new ProtocolError('1.1', `${this.api}: upstream sent more than the ${this.queue.capacity} elements requested`))
+      this.fail(new ProtocolError('1.1', `${this.api}: upstream sent more than the ${plural(this.queue.capacity, 'element')} requested`))
       return
     }
     if (result === 'overflow') {

@@ -1,5 +1,6 @@
 import { addCap, isValidRequest, produced as producedDemand, UNBOUNDED } from '../../lib/demand'
 import { DrainLoop } from '../../lib/drain'
+import { plural } from '../../lib/errors'
 import type { DropReason } from '../../lib/drops'
 import type { Publisher, Subscriber, Subscription } from '../../lib/protocol'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
@@ -595,7 +596,7 @@ class SimConsumer implements Subscriber<Item | Item[]> {
     this.terminated = true
     this.run.outcome = outcome
     if (outcome === 'complete' && this.run.nInStrategy > 0) {
-      this.run.violations.push(`completed with ${this.run.nInStrategy} element(s) neither delivered nor dropped`)
+      this.run.violations.push(`completed with ${plural(this.run.nInStrategy, 'element')} neither delivered nor dropped`)
     }
   }
 }

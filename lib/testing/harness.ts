@@ -1,3 +1,4 @@
+import { plural } from '../errors'
 import { setUnhandledErrorHook } from '../hooks'
 import type { Publisher, Subscriber, Subscription } from '../protocol'
 import type { VirtualScheduler } from '../virtual-scheduler'
@@ -88,11 +89,11 @@ export function resolveOptions(o: VerifyOptions = {}): Resolved {
  * For an infinite publisher `maxElements` is how many it emits at most (0 for `never`).
  */
 export function pick(o: Resolved, preferred: number, atLeast = preferred, exact = false): number | string {
-  const tooFew = `needs a publisher of ${atLeast} elements; maxElements is ${o.maxElements}`
+  const tooFew = `needs a publisher of ${plural(atLeast, 'element')}; maxElements is ${o.maxElements}`
   if (o.infinite) return o.maxElements < atLeast ? tooFew : preferred
   const n = Math.max(o.minElements, Math.min(preferred, o.maxElements))
   if (n < atLeast) return tooFew
-  if (exact && n > preferred) return `needs a publisher of ${preferred} elements; minElements is ${o.minElements}`
+  if (exact && n > preferred) return `needs a publisher of ${plural(preferred, 'element')}; minElements is ${o.minElements}`
   return n
 }
 
