@@ -13,6 +13,7 @@ import {
 } from '../../../adapters/amqp-stream'
 import { sleep, until } from '../amqp/broker'
 import { describeStreams, streamFixture, streamName } from './stream-broker'
+import { collectGarbage } from '../../heap'
 
 async function fill(env: StreamEnvironment, stream: string, n: number, make = (i: number): string => String(i)): Promise<void> {
   const sink = streamPublish(env, { stream, window: 5000 })
@@ -94,7 +95,7 @@ describeStreams('amqp-stream source', () => {
     const started = Date.now()
     await fill(fx.env, s, 1_000_000, (i) => `m${i}`)
     const publishMs = Date.now() - started
-    global.gc?.()
+    collectGarbage()
     const heapBefore = process.memoryUsage().heapUsed
     const stats = new StreamSourceStats()
     const p = manual()
@@ -103,7 +104,7 @@ describeStreams('amqp-stream source', () => {
     p.sub?.request(100)
     await until(() => p.got.length === 100, '100 messages')
     await sleep(2000)
-    global.gc?.()
+    collectGarbage()
     const grown = process.memoryUsage().heapUsed - heapBefore
     console.log(`stalled consumer over 1,000,000 messages (published in ${publishMs} ms): credits ${stats.credits}, chunks ${stats.chunks}, records ${stats.records}, largest chunk ${stats.maxChunkRecords}, max buffered ${stats.maxBuffered}, heap +${(grown / 1048576).toFixed(1)} MiB`)
     expect(stats.chunks).toBeLessThanOrEqual(stats.credits)
