@@ -508,12 +508,15 @@ export class Publisher implements PublishSink {
 
   /**
    * A message after `done` settled (§2.8: a cancelled upstream may still deliver what it was
-   * asked for). Too late to publish; after a failure it is appended to the rejected error's
-   * `unconfirmed` list; after `onComplete` it is a §1.7 violation, reported.
+   * asked for). Too late to publish; when `done` rejected with an `unconfirmed` list it is
+   * appended there; after `onComplete` it is a §1.7 violation, reported; otherwise (`done`
+   * resolved after `connection.close()`, or rejected with an error that lists nothing) it is
+   * reported in an AmqpPublishError of its own — never dropped silently.
    */
   private late(message: OutgoingMessage): void {
     if (this.failedUnconfirmed !== null) this.failedUnconfirmed.push(message)
     else if (this.upstreamCompleted) reportUnhandled(new ProtocolError('1.7', 'amqp.publish: received a message after onComplete; it was not sent'))
+    else reportUnhandled(new AmqpPublishError('amqp.publish: received a message after the sink finished (connection.close() or a failure); it was not sent', [message]))
   }
 
   private fail(error: unknown): void {

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { Flow } from '../../../lib/flow'
+import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher } from '../../../lib/testing'
 import { AmqpPublishError, connect, publish, UnroutableError, type AmqpConnection, type OutgoingMessage, type PublishReport, type PublishSink, type ReturnInfo } from '../../../adapters/amqp'
 import { AMQP_URL, describeBroker, Raw, uniqueName, until } from './broker'
@@ -102,6 +103,28 @@ describeBroker('amqp publish: returns are failures (issue #11, finding 1)', () =
     expect(error.unconfirmed).toEqual([])
     source.next({ content: 'late', routingKey: 'k.bound' }) // requested before the cancel (§2.8), delivered after done settled
     expect(error.unconfirmed).toEqual([{ content: 'late', routingKey: 'k.bound' }])
+    expect(await raw.depth(queue)).toBe(0)
+  })
+
+  it('a message upstream delivers after connection.close() resolved done is reported in an AmqpPublishError, never dropped silently', async () => {
+    const { exchange, queue } = await routing(['k.bound'])
+    const source = new TestPublisher<OutgoingMessage>({ compliant: false })
+    const sink = publish(connection, { exchange, maxInFlight: 4 })
+    source.subscribe(sink)
+    await until(() => source.requested === 4, 'the first request')
+    await connection.close({ timeoutMs: 1000 })
+    await expect(sink.done).resolves.toMatchObject({ published: 0 })
+    expect(source.cancelled).toBe(true)
+    const reported: unknown[] = []
+    const previous = setUnhandledErrorHook((e) => reported.push(e))
+    try {
+      source.next({ content: 'late', routingKey: 'k.bound' }) // requested before the cancel (§2.8)
+    } finally {
+      setUnhandledErrorHook(previous)
+    }
+    expect(reported).toHaveLength(1)
+    expect(reported[0]).toBeInstanceOf(AmqpPublishError)
+    expect((reported[0] as AmqpPublishError).unconfirmed).toEqual([{ content: 'late', routingKey: 'k.bound' }])
     expect(await raw.depth(queue)).toBe(0)
   })
 
