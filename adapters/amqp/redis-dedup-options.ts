@@ -83,7 +83,12 @@ export class RedisDedupStats {
   peakInFlight = 0
 }
 
-/** Redis answered with an error that retrying cannot fix, or the client was closed for good (`quit()`). */
+/**
+ * The client was closed for good (`quit()`): a check rejects with it (the flow fails) and a
+ * record rejects with it. Also the error given to `onUnavailable` for a check unanswered
+ * within `timeoutMs`. An error reply (WRONGTYPE, NOPERM…) is not one: it is treated as Redis
+ * being unavailable — retried under `'hold'`, passed under `'pass'` — and reported.
+ */
 export class DedupStoreError extends SluiceError {
   constructor(what: string, cause: unknown) {
     super('ERR_SLUICE_DEDUP_STORE', `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
