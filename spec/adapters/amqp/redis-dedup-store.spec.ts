@@ -5,7 +5,8 @@ import { Flow } from '../../../lib/flow'
 import { setUnhandledErrorHook } from '../../../lib/hooks'
 import { TestPublisher, TestSubscriber } from '../../../lib/testing'
 import { Delivery, DedupStoreError, idempotent, RedisDedupStore, type DedupUnavailableEvent } from '../../../adapters/amqp'
-import { client, describeRedis, freePort, ThrowawayRedis, until } from './redis'
+import { until } from './broker'
+import { client, describeRedis, freePort, ThrowawayRedis } from './redis'
 
 /** A Delivery detached from any broker; acks are recorded. */
 function delivery(messageId: string, acked: string[] = []): Delivery {

@@ -10,6 +10,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import Redis, { type RedisOptions } from 'ioredis'
+import { until } from './broker'
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const REQUIRED = process.env.SLUICE_REQUIRE_BROKER === '1' || process.env.CI === 'true'
@@ -123,12 +124,4 @@ export async function ensureMachineRedis(): Promise<void> {
 export async function shutdownMachineRedis(): Promise<void> {
   await cli(['shutdown', 'nosave']).catch(() => '') // the connection drops as the server exits
   await until(async () => (await cli(['ping']).catch(() => '')).trim() !== 'PONG', 'the machine Redis to stop', 10_000)
-}
-
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
