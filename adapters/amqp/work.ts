@@ -56,7 +56,7 @@ export class WorkStats {
   parked = 0
   /** The `'retry'` policy itself failed (the park publish was not confirmed): requeued instead. */
   policyFailures = 0
-  /** Reached the worker after it stopped, never handed to the handler: requeued. */
+  /** Reached the worker after it stopped, never handed to the handler: requeued (one already settled, acked on emit, is not counted). */
   released = 0
 }
 
@@ -170,7 +170,9 @@ class Worker implements Subscriber<Delivery> {
 
   onNext(delivery: Delivery): void {
     if (this.ending !== null) {
-      // never handed to user code: give it back at once
+      // never handed to user code: give it back at once — unless it is settled already
+      // (acked on emit, `ack: 'on-emit'`): then there is nothing to give back, and it is not counted
+      if (delivery.settled) return
       this.stats.released++
       delivery.nack({ requeue: true })
       return

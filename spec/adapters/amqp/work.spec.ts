@@ -117,6 +117,10 @@ describe('work', () => {
       expect(outcome).toBe('pending') // 0 is still in the handler
       source.next(delivery(2, settled)) // arrived after the stop: never handed to the handler
       expect(settled[2]).toEqual([{ kind: 'nack', requeue: true }])
+      const ackedOnEmit = delivery(3, settled)
+      ackedOnEmit.ack() // consume({ ack: 'on-emit' }): nothing to give back, not counted as released
+      source.next(ackedOnEmit)
+      expect(settled[3]).toEqual([{ kind: 'ack' }])
       finishSlow[0]?.()
       await flush()
       expect(settled[0]).toEqual([{ kind: 'ack' }])
