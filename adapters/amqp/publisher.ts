@@ -525,7 +525,11 @@ export class Publisher implements PublishSink {
       return
     }
     const wasRunning = this.phase.kind === 'running'
-    const failure = this.returns.failureOf(error, this.unconfirmed())
+    let failure = this.returns.failureOf(error, this.unconfirmed())
+    if (!(failure instanceof AmqpPublishError || failure instanceof UnroutableError) && this.entries.size > 0) {
+      // e.g. a bad element or a throwing route() while others await their confirm: list those
+      failure = this.publishError(`amqp.publish failed with ${plural(this.entries.size, 'message')} unconfirmed`, error)
+    }
     if (failure instanceof AmqpPublishError || failure instanceof UnroutableError) this.failedUnconfirmed = failure.unconfirmed as unknown[]
     this.terminate()
     if (wasRunning) this.upstream?.cancel()

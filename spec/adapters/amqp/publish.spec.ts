@@ -182,6 +182,21 @@ describeBroker('amqp publish', () => {
       source.assertCancelled()
     })
 
+    it('a bad element while others await their confirm rejects done with AmqpPublishError listing those (cause: the TypeError)', async () => {
+      const source = new TestPublisher<OutgoingMessage>()
+      const sink = publish(connection, { exchange: '' })
+      source.subscribe(sink)
+      await until(() => source.requested >= 2, 'request')
+      const good: OutgoingMessage = { content: 'good', routingKey: 'nowhere' }
+      source.next(good, { content: 42 as unknown as string })
+      const error = (await sink.done.catch((e: unknown) => e)) as AmqpPublishError
+      expect(error).toBeInstanceOf(AmqpPublishError)
+      expect(error.message).toMatch(/message.content must be a Buffer/)
+      expect(error.cause).toBeInstanceOf(TypeError)
+      expect(error.unconfirmed).toEqual([good])
+      source.assertCancelled()
+    })
+
     it('invalid options throw TypeError at construction', () => {
       expect(() => publish(connection, { exchange: '', maxInFlight: 0 })).toThrow(/amqp.publish: maxInFlight must be a positive integer, got 0/)
       expect(() => publish(connection, { exchange: 3 as unknown as string })).toThrow(TypeError)
