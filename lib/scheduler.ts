@@ -15,18 +15,29 @@ export interface Scheduler {
   schedule(fn: () => void, delayMs: number): ScheduledTask
 }
 
+/** Node's and browsers' timers hold at most 2^31 − 1 ms (≈ 24.8 days); a longer delay fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
+/** A real timer; a delay beyond what `setTimeout` holds is waited out in several steps. */
 class TimerTask implements ScheduledTask {
-  constructor(private readonly handle: ReturnType<typeof setTimeout>) {}
+  private handle: ReturnType<typeof setTimeout> | undefined
+  constructor(fn: () => void, delayMs: number) {
+    this.arm(fn, performance.now() + Math.max(0, delayMs))
+  }
+  private arm(fn: () => void, due: number): void {
+    const left = due - performance.now()
+    this.handle = left > MAX_TIMER_MS ? setTimeout(() => this.arm(fn, due), MAX_TIMER_MS) : setTimeout(fn, Math.max(0, left))
+  }
   cancel(): void {
     clearTimeout(this.handle)
   }
 }
 
-/** Real timers (`setTimeout`) on the `performance.now()` clock. Timers are `unref`'d only when asked. */
+/** Real timers (`setTimeout`) on the `performance.now()` clock; delays of any length (Infinity: never). */
 export const realTimeScheduler: Scheduler = {
   now: () => performance.now(),
   schedule(fn, delayMs) {
-    return new TimerTask(setTimeout(fn, Math.max(0, delayMs)))
+    return new TimerTask(fn, delayMs)
   },
 }
 
