@@ -24,7 +24,7 @@ export interface StreamPublishReport {
   published: number
   /** Confirmed by the broker (deduplicated ones included: the broker confirms them too). */
   confirmed: number
-  /** Rejected with PublishError. */
+  /** Rejected with PublishError (in `stats`; `done` rejects on the first, so it resolves with 0). */
   errored: number
   /** The last publishing id used in this run (−1: none). */
   lastPublishingId: number
@@ -148,9 +148,9 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     const connection = (this.connection = await this.env.connect('publisher'))
     const handlers = {
       confirm: (ids: bigint[]) => this.confirmed(ids.length),
+      // abort first: settling on these errors would resolve `done` with lost messages once the upstream completed
       publishError: (errors: { id: bigint; code: number }[]) => {
         this.report.errored += errors.length
-        this.confirmed(0, errors.length)
         const first = errors[0]
         if (first !== undefined) this.abort(new StreamPublishError(first.id, first.code))
       },
@@ -189,11 +189,11 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     this.report.published += messages.length
   }
 
-  private confirmed(n: number, errored = 0): void {
+  private confirmed(n: number): void {
     this.report.confirmed += n
     if (this.finished) return
     if (this.ending !== null) return this.settle()
-    if (n + errored > 0) this.upstream?.request(n + errored)
+    if (n > 0) this.upstream?.request(n)
   }
 
   private end(ending: { error: unknown }): void {
@@ -203,10 +203,10 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     this.settle()
   }
 
-  /** Finishes once every published message was confirmed or errored. */
+  /** Finishes once every published message was confirmed (a PublishError aborts before this). */
   private settle(): void {
     if (this.finished || this.ending === null || this.connection === null) return
-    if (this.report.confirmed + this.report.errored < this.report.published) return
+    if (this.report.confirmed < this.report.published) return
     this.finished = true
     const error = this.ending.error
     void this.release().then(() => (error === null ? this.resolve({ ...this.report }) : this.reject(error)))
