@@ -143,7 +143,7 @@ export interface DeclareStreamOptions {
   maxSegmentSizeBytes?: number
 }
 
-/** Creates a stream; an existing stream is accepted as declared (its arguments are not compared). */
+/** Creates a stream; an existing stream with the same arguments is accepted (0x05), other arguments are refused by the broker (`StreamResponseError` 0x11). */
 export async function declareStream(env: StreamEnvironment, stream: string, options: DeclareStreamOptions = {}): Promise<void> {
   const api = 'declareStream'
   if (typeof stream !== 'string' || stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(stream)}`)
