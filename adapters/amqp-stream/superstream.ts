@@ -6,7 +6,7 @@ import type { StreamConnection } from './connection'
 import type { StreamEnvironment } from './environment'
 import type { StreamMessage } from './message'
 import { StreamPublishSink, type StreamOutgoing, type StreamPublishOptions } from './publish'
-import { streamSource, type StreamSourceOptions } from './source'
+import { resolveSourceOptions, streamSource, type StreamSourceOptions } from './source'
 
 /** The seed of the stream clients' hash routing (Java `HashRoutingStrategy`, JS client `murmur32`). */
 export const ROUTING_HASH_SEED = 104729
@@ -110,6 +110,7 @@ export function superStreamSource(env: StreamEnvironment, options: SuperStreamSo
   object(api, 'options', options)
   if (typeof options.superStream !== 'string' || options.superStream === '') throw new TypeError(`${api}: superStream must be a non-empty string, got ${String(options.superStream)}`)
   const { superStream, partitions, ...rest } = options
+  resolveSourceOptions(api, { ...rest, stream: superStream }) // each partition's streamSource reads them: reject bad ones now, not on subscribe
   if (partitions !== undefined && (!Array.isArray(partitions) || partitions.some((p) => !Number.isInteger(p) || p < 0))) {
     throw new TypeError(`${api}: partitions must be an array of partition indices, got ${String(partitions)}`)
   }

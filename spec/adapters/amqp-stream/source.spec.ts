@@ -141,5 +141,7 @@ describeStreams('amqp-stream source', () => {
     expect(() => streamSource(fx.env, { stream: 's', offset: -1 })).toThrow(/streamSource: offset must be/)
     expect(() => streamSource(fx.env, { stream: 's', credits: 70000 })).toThrow(/credits must be at most 65535/)
     expect(() => streamSource(fx.env, { stream: 's', track: 'auto' as never })).toThrow(/track must be one of/)
+    expect(() => streamSource(fx.env, { stream: 's', stats: {} as never })).toThrow(/streamSource: stats must be a StreamSourceStats, got an object/)
+    expect(() => streamSource(fx.env, { stream: 's', reconnect: true as never })).toThrow(/streamSource: reconnect must be an object, got true/)
   })
 })
