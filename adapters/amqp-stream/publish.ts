@@ -1,4 +1,4 @@
-import { object, optional, positiveInt } from '../../lib/options'
+import { object, optional, optionError, positiveInt } from '../../lib/options'
 import type { Subscriber, Subscription } from '../../lib/protocol'
 import { encode } from './codec/commands'
 import { encodeBody } from './codec/message'
@@ -47,7 +47,7 @@ export interface StreamPublishReport {
 export function streamPublish(env: StreamEnvironment, options: StreamPublishOptions): StreamPublishSink {
   const api = 'streamPublish'
   object(api, 'options', options)
-  if (typeof options.stream !== 'string' || options.stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(options.stream)}`)
+  if (typeof options.stream !== 'string' || options.stream === '') throw optionError(api, 'stream', 'a non-empty string', options.stream)
   const stream = options.stream
   return StreamPublishSink.create(env, api, options, () => Promise.resolve([stream]), null)
 }
@@ -95,7 +95,7 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     route: ((value: StreamOutgoing, partitions: number) => number) | null,
   ): StreamPublishSink {
     if (options.publisherRef !== undefined && (typeof options.publisherRef !== 'string' || options.publisherRef === '' || options.publisherRef.length > 256)) {
-      throw new TypeError(`${api}: publisherRef must be a string of 1 to 256 characters, got ${String(options.publisherRef)}`)
+      throw optionError(api, 'publisherRef', 'a string of 1 to 256 characters', options.publisherRef)
     }
     const window = optional(options.window, 1000, (v) => positiveInt(api, 'window', v))
     return new StreamPublishSink(env, targets, route, options.publisherRef ?? null, window, optional(options.batch, 100, (v) => positiveInt(api, 'batch', v)))

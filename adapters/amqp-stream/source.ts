@@ -93,7 +93,7 @@ export function streamSource(env: StreamEnvironment, options: StreamSourceOption
 /** @internal validates `streamSource` options (`superStreamSource` calls it at construction too). */
 export function resolveSourceOptions(api: string, options: StreamSourceOptions): Config {
   object(api, 'options', options)
-  if (typeof options.stream !== 'string' || options.stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(options.stream)}`)
+  if (typeof options.stream !== 'string' || options.stream === '') throw optionError(api, 'stream', 'a non-empty string', options.stream)
   let start: OffsetSpec
   let startAt = 0
   const o = options.offset ?? 'next'
@@ -102,12 +102,12 @@ export function resolveSourceOptions(api: string, options: StreamSourceOptions):
     start = { type: 'offset', offset: BigInt(o) }
     startAt = o
   } else if (o instanceof Date && !Number.isNaN(o.getTime())) start = { type: 'timestamp', ms: BigInt(o.getTime()) }
-  else throw new TypeError(`${api}: offset must be 'first', 'last', 'next', a non-negative integer or a valid Date, got ${String(o)}`)
+  else throw optionError(api, 'offset', "'first', 'last', 'next', a non-negative integer or a valid Date", o)
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.length > 256)) {
-    throw new TypeError(`${api}: name must be a string of 1 to 256 characters, got ${String(options.name)}`)
+    throw optionError(api, 'name', 'a string of 1 to 256 characters', options.name)
   }
   const credits = optional(options.credits, 2, (v) => positiveInt(api, 'credits', v))
-  if (credits > MAX_CREDIT) throw new TypeError(`${api}: credits must be at most ${MAX_CREDIT} (uint16), got ${credits}`)
+  if (credits > MAX_CREDIT) throw optionError(api, 'credits', `at most ${MAX_CREDIT} (uint16)`, credits)
   return {
     stream: options.stream,
     start,

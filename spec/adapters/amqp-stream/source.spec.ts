@@ -137,7 +137,7 @@ describeStreams('amqp-stream source', () => {
   })
 
   it('rejects bad options with a TypeError naming the option', () => {
-    expect(() => streamSource(fx.env, { stream: '' })).toThrow(/streamSource: stream must be/)
+    expect(() => streamSource(fx.env, { stream: '' })).toThrow('streamSource: stream must be a non-empty string, got ""')
     expect(() => streamSource(fx.env, { stream: 's', offset: -1 })).toThrow(/streamSource: offset must be/)
     expect(() => streamSource(fx.env, { stream: 's', credits: 70000 })).toThrow(/credits must be at most 65535/)
     expect(() => streamSource(fx.env, { stream: 's', track: 'auto' as never })).toThrow(/track must be one of/)
