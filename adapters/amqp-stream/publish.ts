@@ -66,7 +66,6 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private flushScheduled = false
   private ending: { error: unknown } | null = null
   private finished = false
-  private failure: unknown = null
   private readonly report: StreamPublishReport = { published: 0, confirmed: 0, errored: 0, lastPublishingId: -1 }
 
   constructor(
@@ -215,9 +214,8 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private abort(error: unknown): void {
     if (this.finished) return
     this.finished = true
-    this.failure = error
     this.upstream?.cancel()
-    void this.release().then(() => this.reject(this.failure))
+    void this.release().then(() => this.reject(error))
   }
 
   private async release(): Promise<void> {
