@@ -1,4 +1,4 @@
-import { object, optional, positiveInt, nonNegativeInt } from '../../lib/options'
+import { object, optional, optionError, positiveInt, nonNegativeInt } from '../../lib/options'
 import { DEFAULT_STREAM_MAX_FRAME_SIZE } from './codec/decoder'
 import { encode } from './codec/commands'
 import { StreamConnection, type StreamConnectionSettings } from './connection'
@@ -116,11 +116,11 @@ export function resolveSettings(target: string | StreamEnvironmentOptions): Stre
   }
   const str = (option: string, v: unknown, fallback: string): string => {
     if (v === undefined) return fallback
-    if (typeof v !== 'string') throw new TypeError(`${api}: ${option} must be a string, got ${typeof v}`)
+    if (typeof v !== 'string') throw optionError(api, option, 'a string', v)
     return v
   }
   const port = optional(o.port, 5552, (v) => positiveInt(api, 'port', v))
-  if (port > 65535) throw new TypeError(`${api}: port must be at most 65535, got ${port}`)
+  if (port > 65535) throw optionError(api, 'port', 'at most 65535', port)
   return {
     host: str('host', o.host, '127.0.0.1'),
     port,
@@ -143,10 +143,10 @@ export interface DeclareStreamOptions {
   maxSegmentSizeBytes?: number
 }
 
-/** Creates a stream; an existing stream is accepted as declared (its arguments are not compared). */
+/** Creates a stream; an existing stream with the same arguments is accepted (0x05), other arguments are refused by the broker (`StreamResponseError` 0x11). */
 export async function declareStream(env: StreamEnvironment, stream: string, options: DeclareStreamOptions = {}): Promise<void> {
   const api = 'declareStream'
-  if (typeof stream !== 'string' || stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(stream)}`)
+  if (typeof stream !== 'string' || stream === '') throw optionError(api, 'stream', 'a non-empty string', stream)
   object(api, 'options', options)
   const args: Record<string, string> = {}
   if (options.maxLengthBytes !== undefined) args['max-length-bytes'] = String(positiveInt(api, 'maxLengthBytes', options.maxLengthBytes))
@@ -157,6 +157,6 @@ export async function declareStream(env: StreamEnvironment, stream: string, opti
 
 /** Deletes a stream and its data; a stream that does not exist is accepted as deleted. */
 export async function deleteStream(env: StreamEnvironment, stream: string): Promise<void> {
-  if (typeof stream !== 'string' || stream === '') throw new TypeError(`deleteStream: stream must be a non-empty string, got ${String(stream)}`)
+  if (typeof stream !== 'string' || stream === '') throw optionError('deleteStream', 'stream', 'a non-empty string', stream)
   await env.connection.request('Delete', (id) => encode.delete(id, stream), [0x01, 0x02])
 }

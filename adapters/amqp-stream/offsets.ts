@@ -20,8 +20,6 @@ export class OffsetTracker {
   private stored = -1
   private sinceStore = 0
   private timer: ScheduledTask | null = null
-  /** StoreOffset frames sent. */
-  stores = 0
 
   constructor(
     private readonly every: number,
@@ -63,18 +61,12 @@ export class OffsetTracker {
     this.sinceStore = 0
     if (this.watermark <= this.stored) return
     this.stored = this.watermark
-    this.stores++
     this.store(this.watermark)
   }
 
   /** The highest offset such that it and every message emitted before it were processed (−1: none). */
   get processedUpTo(): number {
     return this.watermark
-  }
-
-  /** The last offset sent with StoreOffset (−1: none). */
-  get lastStored(): number {
-    return this.stored
   }
 
   dispose(): void {

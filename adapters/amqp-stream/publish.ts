@@ -1,4 +1,4 @@
-import { object, optional, positiveInt } from '../../lib/options'
+import { object, optional, optionError, positiveInt } from '../../lib/options'
 import type { Subscriber, Subscription } from '../../lib/protocol'
 import { encode } from './codec/commands'
 import { encodeBody } from './codec/message'
@@ -24,7 +24,7 @@ export interface StreamPublishReport {
   published: number
   /** Confirmed by the broker (deduplicated ones included: the broker confirms them too). */
   confirmed: number
-  /** Rejected with PublishError. */
+  /** Rejected with PublishError (in `stats`; `done` rejects on the first, so it resolves with 0). */
   errored: number
   /** The last publishing id used in this run (−1: none). */
   lastPublishingId: number
@@ -47,7 +47,7 @@ export interface StreamPublishReport {
 export function streamPublish(env: StreamEnvironment, options: StreamPublishOptions): StreamPublishSink {
   const api = 'streamPublish'
   object(api, 'options', options)
-  if (typeof options.stream !== 'string' || options.stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(options.stream)}`)
+  if (typeof options.stream !== 'string' || options.stream === '') throw optionError(api, 'stream', 'a non-empty string', options.stream)
   const stream = options.stream
   return StreamPublishSink.create(env, api, options, () => Promise.resolve([stream]), null)
 }
@@ -66,7 +66,6 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private flushScheduled = false
   private ending: { error: unknown } | null = null
   private finished = false
-  private failure: unknown = null
   private readonly report: StreamPublishReport = { published: 0, confirmed: 0, errored: 0, lastPublishingId: -1 }
 
   constructor(
@@ -95,7 +94,7 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     route: ((value: StreamOutgoing, partitions: number) => number) | null,
   ): StreamPublishSink {
     if (options.publisherRef !== undefined && (typeof options.publisherRef !== 'string' || options.publisherRef === '' || options.publisherRef.length > 256)) {
-      throw new TypeError(`${api}: publisherRef must be a string of 1 to 256 characters, got ${String(options.publisherRef)}`)
+      throw optionError(api, 'publisherRef', 'a string of 1 to 256 characters', options.publisherRef)
     }
     const window = optional(options.window, 1000, (v) => positiveInt(api, 'window', v))
     return new StreamPublishSink(env, targets, route, options.publisherRef ?? null, window, optional(options.batch, 100, (v) => positiveInt(api, 'batch', v)))
@@ -148,9 +147,9 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     const connection = (this.connection = await this.env.connect('publisher'))
     const handlers = {
       confirm: (ids: bigint[]) => this.confirmed(ids.length),
+      // abort first: settling on these errors would resolve `done` with lost messages once the upstream completed
       publishError: (errors: { id: bigint; code: number }[]) => {
         this.report.errored += errors.length
-        this.confirmed(0, errors.length)
         const first = errors[0]
         if (first !== undefined) this.abort(new StreamPublishError(first.id, first.code))
       },
@@ -189,11 +188,11 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     this.report.published += messages.length
   }
 
-  private confirmed(n: number, errored = 0): void {
+  private confirmed(n: number): void {
     this.report.confirmed += n
     if (this.finished) return
     if (this.ending !== null) return this.settle()
-    if (n + errored > 0) this.upstream?.request(n + errored)
+    if (n > 0) this.upstream?.request(n)
   }
 
   private end(ending: { error: unknown }): void {
@@ -203,10 +202,10 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
     this.settle()
   }
 
-  /** Finishes once every published message was confirmed or errored. */
+  /** Finishes once every published message was confirmed (a PublishError aborts before this). */
   private settle(): void {
     if (this.finished || this.ending === null || this.connection === null) return
-    if (this.report.confirmed + this.report.errored < this.report.published) return
+    if (this.report.confirmed < this.report.published) return
     this.finished = true
     const error = this.ending.error
     void this.release().then(() => (error === null ? this.resolve({ ...this.report }) : this.reject(error)))
@@ -215,9 +214,8 @@ export class StreamPublishSink implements Subscriber<StreamOutgoing> {
   private abort(error: unknown): void {
     if (this.finished) return
     this.finished = true
-    this.failure = error
     this.upstream?.cancel()
-    void this.release().then(() => this.reject(this.failure))
+    void this.release().then(() => this.reject(error))
   }
 
   private async release(): Promise<void> {

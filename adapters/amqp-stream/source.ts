@@ -2,7 +2,7 @@ import { addCap, isValidRequest, produced, validateRequest } from '../../lib/dem
 import { DrainLoop } from '../../lib/drain'
 import { CreditExceededError } from '../../lib/errors'
 import { Flow } from '../../lib/flow'
-import { object, oneOf, optional, positiveInt } from '../../lib/options'
+import { object, oneOf, optional, optionError, positiveInt } from '../../lib/options'
 import type { Subscriber, Subscription } from '../../lib/protocol'
 import { schedulerOption } from '../../lib/scheduler-option'
 import type { Scheduler } from '../../lib/scheduler'
@@ -45,7 +45,7 @@ export interface StreamSourceOptions {
   scheduler?: Scheduler
 }
 
-interface Config {
+export interface Config {
   stream: string
   start: OffsetSpec
   startAt: number
@@ -84,16 +84,16 @@ interface Config {
  * `StreamResponseError` (0x02: no such stream).
  */
 export function streamSource(env: StreamEnvironment, options: StreamSourceOptions): Flow<StreamMessage> {
-  const config = resolve(options)
+  const config = resolveSourceOptions('streamSource', options)
   return new Flow<StreamMessage>((subscriber) => {
     new StreamSubscription(env, config, subscriber).start()
   })
 }
 
-function resolve(options: StreamSourceOptions): Config {
-  const api = 'streamSource'
+/** @internal validates `streamSource` options (`superStreamSource` calls it at construction too). */
+export function resolveSourceOptions(api: string, options: StreamSourceOptions): Config {
   object(api, 'options', options)
-  if (typeof options.stream !== 'string' || options.stream === '') throw new TypeError(`${api}: stream must be a non-empty string, got ${String(options.stream)}`)
+  if (typeof options.stream !== 'string' || options.stream === '') throw optionError(api, 'stream', 'a non-empty string', options.stream)
   let start: OffsetSpec
   let startAt = 0
   const o = options.offset ?? 'next'
@@ -102,12 +102,12 @@ function resolve(options: StreamSourceOptions): Config {
     start = { type: 'offset', offset: BigInt(o) }
     startAt = o
   } else if (o instanceof Date && !Number.isNaN(o.getTime())) start = { type: 'timestamp', ms: BigInt(o.getTime()) }
-  else throw new TypeError(`${api}: offset must be 'first', 'last', 'next', a non-negative integer or a valid Date, got ${String(o)}`)
+  else throw optionError(api, 'offset', "'first', 'last', 'next', a non-negative integer or a valid Date", o)
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '' || options.name.length > 256)) {
-    throw new TypeError(`${api}: name must be a string of 1 to 256 characters, got ${String(options.name)}`)
+    throw optionError(api, 'name', 'a string of 1 to 256 characters', options.name)
   }
   const credits = optional(options.credits, 2, (v) => positiveInt(api, 'credits', v))
-  if (credits > MAX_CREDIT) throw new TypeError(`${api}: credits must be at most ${MAX_CREDIT} (uint16), got ${credits}`)
+  if (credits > MAX_CREDIT) throw optionError(api, 'credits', `at most ${MAX_CREDIT} (uint16)`, credits)
   return {
     stream: options.stream,
     start,
@@ -117,9 +117,12 @@ function resolve(options: StreamSourceOptions): Config {
     every: optional(options.commitEvery, 1000, (v) => positiveInt(api, 'commitEvery', v)),
     intervalMs: optional(options.commitIntervalMs, 1000, (v) => positiveInt(api, 'commitIntervalMs', v)),
     credits,
-    stats: options.stats ?? new StreamSourceStats(),
+    stats: optional(options.stats, new StreamSourceStats(), (v) => {
+      if (v instanceof StreamSourceStats) return v
+      throw optionError(api, 'stats', 'a StreamSourceStats', v)
+    }),
     scheduler: schedulerOption(api, options.scheduler),
-    reconnect: options.reconnect === false ? null : backoffPolicy(api, options.reconnect),
+    reconnect: options.reconnect === false ? null : backoffPolicy(api, optional(options.reconnect, undefined, (v) => object(api, 'reconnect', v) as ReconnectOptions)),
   }
 }
 

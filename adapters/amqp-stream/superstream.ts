@@ -1,12 +1,12 @@
 import { Flow } from '../../lib/flow'
-import { object } from '../../lib/options'
+import { object, optionError } from '../../lib/options'
 import { mergeMap } from '../../operators/merge-map'
 import { encode } from './codec/commands'
 import type { StreamConnection } from './connection'
 import type { StreamEnvironment } from './environment'
 import type { StreamMessage } from './message'
 import { StreamPublishSink, type StreamOutgoing, type StreamPublishOptions } from './publish'
-import { streamSource, type StreamSourceOptions } from './source'
+import { resolveSourceOptions, streamSource, type StreamSourceOptions } from './source'
 
 /** The seed of the stream clients' hash routing (Java `HashRoutingStrategy`, JS client `murmur32`). */
 export const ROUTING_HASH_SEED = 104729
@@ -84,8 +84,8 @@ export interface SuperStreamPublishOptions extends Omit<StreamPublishOptions, 's
 export function superStreamPublish(env: StreamEnvironment, options: SuperStreamPublishOptions): StreamPublishSink {
   const api = 'superStreamPublish'
   object(api, 'options', options)
-  if (typeof options.superStream !== 'string' || options.superStream === '') throw new TypeError(`${api}: superStream must be a non-empty string, got ${String(options.superStream)}`)
-  if (typeof options.routingKey !== 'function') throw new TypeError(`${api}: routingKey must be a function, got ${typeof options.routingKey}`)
+  if (typeof options.superStream !== 'string' || options.superStream === '') throw optionError(api, 'superStream', 'a non-empty string', options.superStream)
+  if (typeof options.routingKey !== 'function') throw optionError(api, 'routingKey', 'a function', options.routingKey)
   const { superStream, routingKey, ...rest } = options
   return StreamPublishSink.create(env, api, rest, (connection) => partitionsOn(connection, superStream), (value, n) => partitionOf(routingKey(value), n))
 }
@@ -108,10 +108,11 @@ export interface SuperStreamSourceOptions extends Omit<StreamSourceOptions, 'str
 export function superStreamSource(env: StreamEnvironment, options: SuperStreamSourceOptions): Flow<StreamMessage> {
   const api = 'superStreamSource'
   object(api, 'options', options)
-  if (typeof options.superStream !== 'string' || options.superStream === '') throw new TypeError(`${api}: superStream must be a non-empty string, got ${String(options.superStream)}`)
+  if (typeof options.superStream !== 'string' || options.superStream === '') throw optionError(api, 'superStream', 'a non-empty string', options.superStream)
   const { superStream, partitions, ...rest } = options
+  resolveSourceOptions(api, { ...rest, stream: superStream }) // each partition's streamSource reads them: reject bad ones now, not on subscribe
   if (partitions !== undefined && (!Array.isArray(partitions) || partitions.some((p) => !Number.isInteger(p) || p < 0))) {
-    throw new TypeError(`${api}: partitions must be an array of partition indices, got ${String(partitions)}`)
+    throw optionError(api, 'partitions', 'an array of partition indices', partitions)
   }
   return Flow.from(superStreamPartitions(env, superStream)).pipe(
     mergeMap((all: string[]) => {

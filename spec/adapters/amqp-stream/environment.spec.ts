@@ -12,7 +12,7 @@ describe('connectStreams settings', () => {
     expect(() => resolveSettings('not a url')).toThrow(/connectStreams: url must be a rabbitmq-stream:\/\/ URL/)
     expect(() => resolveSettings({ port: 70000 })).toThrow(/port must be at most 65535/)
     expect(() => resolveSettings({ heartbeatSeconds: -1 })).toThrow(/heartbeatSeconds must be a non-negative integer/)
-    expect(() => resolveSettings({ username: 5 as never })).toThrow(/username must be a string/)
+    expect(() => resolveSettings({ username: 5 as never })).toThrow('connectStreams: username must be a string, got 5')
   })
 })
 

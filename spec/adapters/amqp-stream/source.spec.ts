@@ -137,9 +137,11 @@ describeStreams('amqp-stream source', () => {
   })
 
   it('rejects bad options with a TypeError naming the option', () => {
-    expect(() => streamSource(fx.env, { stream: '' })).toThrow(/streamSource: stream must be/)
+    expect(() => streamSource(fx.env, { stream: '' })).toThrow('streamSource: stream must be a non-empty string, got ""')
     expect(() => streamSource(fx.env, { stream: 's', offset: -1 })).toThrow(/streamSource: offset must be/)
     expect(() => streamSource(fx.env, { stream: 's', credits: 70000 })).toThrow(/credits must be at most 65535/)
     expect(() => streamSource(fx.env, { stream: 's', track: 'auto' as never })).toThrow(/track must be one of/)
+    expect(() => streamSource(fx.env, { stream: 's', stats: {} as never })).toThrow(/streamSource: stats must be a StreamSourceStats, got an object/)
+    expect(() => streamSource(fx.env, { stream: 's', reconnect: true as never })).toThrow(/streamSource: reconnect must be an object, got true/)
   })
 })

@@ -90,5 +90,8 @@ describeStreams('amqp-stream super streams (3.10)', () => {
     expect(() => superStreamPublish(env, { superStream: '', routingKey: () => '' })).toThrow(/superStreamPublish: superStream must be/)
     expect(() => superStreamPublish(env, { superStream: 's', routingKey: 'k' as never })).toThrow(/routingKey must be a function/)
     expect(() => superStreamSource(env, { superStream: 's', partitions: [-1] })).toThrow(/partitions must be an array/)
+    // the partitions' streamSource options are checked at construction, not when a partition is subscribed
+    expect(() => superStreamSource(env, { superStream: 's', credits: 0 })).toThrow(/superStreamSource: credits must be a positive integer, got 0/)
+    expect(() => superStreamSource(env, { superStream: 's', name: '' })).toThrow(/superStreamSource: name must be a string of 1 to 256/)
   })
 })
