@@ -249,6 +249,18 @@ describe('forEach', () => {
       }
     })
 
+    it('elements a source still sends after the cancel (§1.8) are appended to `unprocessed`, even after the rejection', async () => {
+      const source = new TestPublisher<number>({ compliant: false }) // keeps emitting after cancel()
+      const result = Flow.from(source).forEach((x) => {
+        if (x === 0) throw new Error('fn threw')
+      }, { prefetch: 2 })
+      source.next(0, 1)
+      source.assertCancelled()
+      const error = await result.catch((e: unknown) => e)
+      source.next(2)
+      expect((error as { unprocessed: number[] }).unprocessed).toEqual([1, 2])
+    })
+
     it('a primitive thrown by fn is wrapped in an UnprocessedError carrying the waiting elements', async () => {
       const source = new TestPublisher<number>()
       const result = Flow.from(source).forEach(
