@@ -158,6 +158,17 @@ describe('verifyPublisher', () => {
       )
     })
 
+    it('rejects a bad option value or type with a TypeError naming it, instead of ignoring it', () => {
+      const suite = (options: Record<string, unknown>) => () => conformanceSuite((n) => Flow.range(0, n), options as VerifyOptions)
+      expect(suite({ timeoutMs: '2000' })).toThrow(new TypeError('verifyPublisher: options.timeoutMs must be a positive finite number, got "2000"'))
+      expect(suite({ scheduleRuns: 0 })).toThrow(new TypeError('verifyPublisher: options.scheduleRuns must be a positive integer, got 0'))
+      expect(suite({ maxElements: -1 })).toThrow(new TypeError('verifyPublisher: options.maxElements must be a non-negative integer, got -1'))
+      expect(suite({ minElements: 3, maxElements: 2 })).toThrow(new TypeError('verifyPublisher: options.minElements must be at most maxElements (2), got 3'))
+      expect(suite({ infinite: 'yes' })).toThrow(new TypeError('verifyPublisher: options.infinite must be a boolean, got "yes"'))
+      expect(suite({ recursionBound: 1.5 })).toThrow(/options.recursionBound must be a positive integer, got 1.5/)
+      expect(suite({ failing: Flow.error(new Error('x')) })).toThrow(/options.failing must be a function, got an object/)
+    })
+
     it('labels each check: the 1.0.4 profile runs spec rules only, sluice adds extensions', () => {
       const spec = conformanceSuite((n) => brokenRange(n))
       const sluice = conformanceSuite((n) => brokenRange(n), { profile: 'sluice' })
