@@ -177,6 +177,30 @@ describe('verifyPublisher', () => {
       expect(sluice.filter((c) => c.kind === 'extension')).toHaveLength(8) // the ninth, request(Infinity) on an infinite publisher, needs one
     })
 
+    it('the report printed after a jest suite counts and lists its skipped checks too, in suite order', async () => {
+      const g = globalThis as unknown as Record<string, unknown>
+      const saved = { describe: g.describe, it: g.it, afterAll: g.afterAll }
+      const tests: Array<() => Promise<void>> = []
+      let after: () => void = () => {}
+      const it = Object.assign((_: string, body: () => Promise<void>) => void tests.push(body), { skip: () => {} })
+      Object.assign(g, { describe: (_: string, body: () => void) => body(), it, afterAll: (body: () => void) => (after = body) })
+      const log = jest.spyOn(console, 'log').mockImplementation(() => {})
+      try {
+        verifyPublisher('greedy', (n) => brokenRange(n, { greedy: true }), FAST)
+        for (const test of tests.reverse()) await test().catch(() => {})
+        after()
+        const report = String(log.mock.calls[0]?.[0])
+        const suite = conformanceSuite((n) => brokenRange(n), FAST)
+        expect(report).toMatch(new RegExp(`: ${suite.length} checks .* 1 skipped$`, 'm'))
+        expect(report).toContain('  - spec rule  §1.4 ')
+        const listed = report.split('checks:\n')[1]?.split('\n').map((line) => line.slice(15).replace(/ \(skipped: .*\)$/, ''))
+        expect(listed).toEqual(suite.map((c) => c.name))
+      } finally {
+        log.mockRestore()
+        Object.assign(g, saved)
+      }
+    })
+
     it('skips by name prefix on request', () => {
       const suite = conformanceSuite((n) => Flow.range(0, n), { skip: { '§3.3': 'too slow here' } })
       expect(suite.find((c) => c.rule === '3.3')?.skipReason).toBe('too slow here')
