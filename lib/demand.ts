@@ -59,7 +59,7 @@ export function isValidRequest(n: unknown): n is number {
 /** Requests in batches of `prefetch`, replenishing once `limit` of them were consumed (the 75% rule). */
 export function replenishLimit(prefetch: number): number {
   if (prefetch >= UNBOUNDED) return UNBOUNDED
-  return prefetch - (prefetch >> 2)
+  return prefetch - Math.floor(prefetch / 4) // not `>> 2`: that truncates to 32 bits above 2^31
 }
 
 function describe(n: unknown): string {

@@ -73,8 +73,9 @@ export class EmptyError extends SluiceError {
 }
 
 /**
- * `forEach` failed with a value that cannot carry the `unprocessed` list (a primitive or a
- * frozen object): the original value is the `cause`. Any other failure keeps its own error,
+ * `forEach` failed with a value that cannot carry the `unprocessed` list (a primitive, a
+ * frozen object, or an error that carries one already, e.g. an inner forEach's): the
+ * original value is the `cause`. Any other failure keeps its own error,
  * with `unprocessed` added to it.
  */
 export class UnprocessedError<T = unknown> extends SluiceError {

@@ -29,8 +29,9 @@ export interface ForEachOptions extends SinkOptions {
  *
  * Elements it accepted but never passed to `fn` (only possible with `prefetch` >
  * `concurrency`) are never lost: the rejection's error carries them as `unprocessed`, in
- * arrival order (a primitive or frozen error is wrapped in an `UnprocessedError`). Elements
- * an asynchronous source still sends after the cancel (§1.8) are appended to that array.
+ * arrival order (a primitive, a frozen error or one that already has `unprocessed` is wrapped
+ * in an `UnprocessedError`, the original as its `cause`). Elements an asynchronous source
+ * still sends after the cancel (§1.8) are appended to that array.
  */
 export function forEach<T>(source: Publisher<T>, fn: (value: T) => unknown, options?: ForEachOptions): Promise<void> {
   const concurrency = positiveInt('forEach', 'concurrency', options?.concurrency ?? 1)
@@ -154,9 +155,13 @@ class ForEachSink<T> extends PromiseSink<T, void> {
   }
 }
 
-/** The error, with `unprocessed` added; a value that cannot carry it is wrapped. */
+/**
+ * The error, with `unprocessed` added; a value that cannot carry it is wrapped, and so is one
+ * that already carries an `unprocessed` of its own (an inner forEach's error rethrown by `fn`).
+ */
 function carryUnprocessed<T>(error: unknown, unprocessed: T[]): unknown {
-  if ((typeof error === 'object' || typeof error === 'function') && error !== null && Object.isExtensible(error)) {
+  const object = (typeof error === 'object' || typeof error === 'function') && error !== null
+  if (object && Object.isExtensible(error) && !Object.prototype.hasOwnProperty.call(error, 'unprocessed')) {
     Object.defineProperty(error, 'unprocessed', { value: unprocessed, enumerable: true, configurable: true, writable: true })
     return error
   }

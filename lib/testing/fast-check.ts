@@ -6,9 +6,6 @@
 import type * as FastCheck from 'fast-check'
 import { loadPeer } from '../errors'
 
-/** The message when fast-check is not installed. */
-export const MISSING_FAST_CHECK = 'sluice/testing needs fast-check: npm install -D fast-check'
-
 // a dev dependency: tests use the kit
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const fc: typeof FastCheck = loadPeer('sluice/testing', 'fast-check', () => require('fast-check') as typeof FastCheck, true)

@@ -1,5 +1,6 @@
 import { plural } from '../errors'
 import { setUnhandledErrorHook } from '../hooks'
+import { func, nonNegativeInt, nonNegativeNumber, object, optional, optionError, positiveInt, positiveNumber } from '../options'
 import type { Publisher, Subscriber, Subscription } from '../protocol'
 import type { VirtualScheduler } from '../virtual-scheduler'
 import { TRUSTED } from '../trusted'
@@ -64,19 +65,31 @@ export function resolveOptions(o: VerifyOptions = {}): Resolved {
   if (!PROFILES.includes(profile)) {
     throw new TypeError(`verifyPublisher: options.profile must be ${PROFILES.map(show).join(' or ')}, got ${show(profile)}`)
   }
+  const api = 'verifyPublisher'
+  const flag = (name: keyof VerifyOptions, fallback: boolean): boolean => {
+    const v = o[name]
+    if (v === undefined || typeof v === 'boolean') return v ?? fallback
+    throw optionError(api, `options.${name}`, 'a boolean', v)
+  }
+  const maxElements = optional(o.maxElements, Number.MAX_SAFE_INTEGER, (v) => nonNegativeInt(api, 'options.maxElements', v))
+  const minElements = optional(o.minElements, 0, (v) => nonNegativeInt(api, 'options.minElements', v))
+  if (minElements > maxElements) throw optionError(api, 'options.minElements', `at most maxElements (${maxElements})`, minElements)
   const resolved: Resolved = {
     profile,
-    maxElements: o.maxElements ?? Number.MAX_SAFE_INTEGER,
-    minElements: o.minElements ?? 0,
-    infinite: o.infinite ?? false,
-    recursionBound: o.recursionBound ?? null,
-    async: o.async ?? false,
-    timeoutMs: o.timeoutMs ?? 2000,
-    settleMs: o.settleMs ?? 20,
-    advanceMs: o.advanceMs ?? 1,
-    scheduleRuns: o.scheduleRuns ?? 25,
-    strictCancel: o.strictCancel ?? profile === 'sluice',
+    maxElements,
+    minElements,
+    infinite: flag('infinite', false),
+    recursionBound: optional(o.recursionBound, null, (v) => positiveInt(api, 'options.recursionBound', v)),
+    async: flag('async', false),
+    timeoutMs: optional(o.timeoutMs, 2000, (v) => positiveNumber(api, 'options.timeoutMs', v)),
+    settleMs: optional(o.settleMs, 20, (v) => nonNegativeNumber(api, 'options.settleMs', v)),
+    advanceMs: optional(o.advanceMs, 1, (v) => positiveNumber(api, 'options.advanceMs', v)),
+    scheduleRuns: optional(o.scheduleRuns, 25, (v) => positiveInt(api, 'options.scheduleRuns', v)),
+    strictCancel: flag('strictCancel', profile === 'sluice'),
   }
+  if (o.failing !== undefined) func(api, 'options.failing', o.failing)
+  if (o.scheduler !== undefined) object(api, 'options.scheduler', o.scheduler)
+  if (o.skip !== undefined) object(api, 'options.skip', o.skip)
   if (o.failing !== undefined) resolved.failing = o.failing
   if (o.scheduler !== undefined) resolved.scheduler = o.scheduler
   if (o.skip !== undefined) resolved.skip = o.skip

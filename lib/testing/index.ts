@@ -28,7 +28,6 @@ export {
 } from './verify-publisher'
 export { formatReport, groupFailures, type CheckKind, type CheckResult, type FailureGroup } from './report'
 export { PROFILES, type Profile, type VerifyOptions } from './harness'
-export { MISSING_FAST_CHECK } from './fast-check'
 export {
   parseTimeline,
   renderTimeline,

@@ -249,6 +249,27 @@ describe('forEach', () => {
       }
     })
 
+    it('elements a source still sends after the cancel (§1.8) are appended to `unprocessed`, even after the rejection', async () => {
+      const source = new TestPublisher<number>({ compliant: false }) // keeps emitting after cancel()
+      const result = Flow.from(source).forEach((x) => {
+        if (x === 0) throw new Error('fn threw')
+      }, { prefetch: 2 })
+      source.next(0, 1)
+      source.assertCancelled()
+      const error = await result.catch((e: unknown) => e)
+      source.next(2)
+      expect((error as { unprocessed: number[] }).unprocessed).toEqual([1, 2])
+    })
+
+    it('an inner forEach’s error rethrown by fn keeps its own `unprocessed`: the outer one wraps it', async () => {
+      const source = new TestPublisher<number>()
+      const result = Flow.from(source).forEach(() => Flow.of(10, 11, 12).forEach(() => Promise.reject(new Error('inner')), { prefetch: 3 }), { prefetch: 2 })
+      source.next(0, 1)
+      const error = await result.catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(UnprocessedError)
+      expect(error).toMatchObject({ unprocessed: [1], cause: { message: 'inner', unprocessed: [11, 12] } })
+    })
+
     it('a primitive thrown by fn is wrapped in an UnprocessedError carrying the waiting elements', async () => {
       const source = new TestPublisher<number>()
       const result = Flow.from(source).forEach(

@@ -158,12 +158,47 @@ describe('verifyPublisher', () => {
       )
     })
 
+    it('rejects a bad option value or type with a TypeError naming it, instead of ignoring it', () => {
+      const suite = (options: Record<string, unknown>) => () => conformanceSuite((n) => Flow.range(0, n), options as VerifyOptions)
+      expect(suite({ timeoutMs: '2000' })).toThrow(new TypeError('verifyPublisher: options.timeoutMs must be a positive finite number, got "2000"'))
+      expect(suite({ scheduleRuns: 0 })).toThrow(new TypeError('verifyPublisher: options.scheduleRuns must be a positive integer, got 0'))
+      expect(suite({ maxElements: -1 })).toThrow(new TypeError('verifyPublisher: options.maxElements must be a non-negative integer, got -1'))
+      expect(suite({ minElements: 3, maxElements: 2 })).toThrow(new TypeError('verifyPublisher: options.minElements must be at most maxElements (2), got 3'))
+      expect(suite({ infinite: 'yes' })).toThrow(new TypeError('verifyPublisher: options.infinite must be a boolean, got "yes"'))
+      expect(suite({ recursionBound: 1.5 })).toThrow(/options.recursionBound must be a positive integer, got 1.5/)
+      expect(suite({ failing: Flow.error(new Error('x')) })).toThrow(/options.failing must be a function, got an object/)
+    })
+
     it('labels each check: the 1.0.4 profile runs spec rules only, sluice adds extensions', () => {
       const spec = conformanceSuite((n) => brokenRange(n))
       const sluice = conformanceSuite((n) => brokenRange(n), { profile: 'sluice' })
       expect(spec.every((c) => c.kind === 'spec rule' && c.profile === 'reactive-streams-1.0.4')).toBe(true)
       expect(sluice.filter((c) => c.kind === 'spec rule').map((c) => c.name)).toEqual(spec.map((c) => c.name))
       expect(sluice.filter((c) => c.kind === 'extension')).toHaveLength(8) // the ninth, request(Infinity) on an infinite publisher, needs one
+    })
+
+    it('the report printed after a jest suite counts and lists its skipped checks too, in suite order', async () => {
+      const g = globalThis as unknown as Record<string, unknown>
+      const saved = { describe: g.describe, it: g.it, afterAll: g.afterAll }
+      const tests: Array<() => Promise<void>> = []
+      let after: () => void = () => {}
+      const it = Object.assign((_: string, body: () => Promise<void>) => void tests.push(body), { skip: () => {} })
+      Object.assign(g, { describe: (_: string, body: () => void) => body(), it, afterAll: (body: () => void) => (after = body) })
+      const log = jest.spyOn(console, 'log').mockImplementation(() => {})
+      try {
+        verifyPublisher('greedy', (n) => brokenRange(n, { greedy: true }), FAST)
+        for (const test of tests.reverse()) await test().catch(() => {})
+        after()
+        const report = String(log.mock.calls[0]?.[0])
+        const suite = conformanceSuite((n) => brokenRange(n), FAST)
+        expect(report).toMatch(new RegExp(`: ${suite.length} checks .* 1 skipped$`, 'm'))
+        expect(report).toContain('  - spec rule  §1.4 ')
+        const listed = report.split('checks:\n')[1]?.split('\n').map((line) => line.slice(15).replace(/ \(skipped: .*\)$/, ''))
+        expect(listed).toEqual(suite.map((c) => c.name))
+      } finally {
+        log.mockRestore()
+        Object.assign(g, saved)
+      }
     })
 
     it('skips by name prefix on request', () => {
