@@ -38,5 +38,9 @@ export function boundedQueueOptions(api: string, options: unknown): ResolvedQueu
   const overflow = overflowPolicy(api, o.overflow)
   const ttlMs = optional<number | undefined>(o.ttlMs, undefined, (v) => positiveNumber(api, 'ttlMs', v))
   const scheduler = schedulerOption(api, o.scheduler)
-  return { capacity, overflow, ttlMs, scheduler, stamp: o.stamp === true }
+  const stamp = optional(o.stamp, false, (v) => {
+    if (typeof v === 'boolean') return v
+    throw optionError(api, 'stamp', 'a boolean', v)
+  })
+  return { capacity, overflow, ttlMs, scheduler, stamp }
 }

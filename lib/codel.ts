@@ -33,11 +33,6 @@ export class Codel {
     readonly intervalMs: number,
   ) {}
 
-  /** In the dropping state (test and docs use). */
-  get isDropping(): boolean {
-    return this.dropping
-  }
-
   /**
    * Dequeues the element to deliver at `now`, passing every element CoDel drops to `drop`
    * first (oldest first). Returns null only when nothing is left to deliver.

@@ -2,10 +2,10 @@ import { BoundedQueue } from '../lib/bounded-queue'
 import { Codel } from '../lib/codel'
 import { boundedQueueOptions } from '../lib/bounded-queue-options'
 import { isUnbounded, produced, replenishLimit, UNBOUNDED } from '../lib/demand'
-import { Drops, type OnDrop, type OverflowPolicy } from '../lib/drops'
+import { Drops, OVERFLOW_POLICIES, type OnDrop, type OverflowPolicy } from '../lib/drops'
 import { plural, ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { func, optional, optionError, positiveIntOrInfinity, positiveNumber } from '../lib/options'
+import { func, oneOf, optional, optionError, positiveIntOrInfinity, positiveNumber } from '../lib/options'
 import type { Operator, Publisher, Subscriber, Subscription } from '../lib/protocol'
 import { QueueDrainPipe } from '../lib/queue-drain-pipe'
 import type { ScheduledTask, Scheduler } from '../lib/scheduler'
@@ -99,7 +99,15 @@ export type BufferOptions<T> = BackpressureBufferOptions<T> | LossyBufferOptions
 export function buffer<T>(options: BufferOptions<T>): Operator<T, T> {
   const api = 'buffer'
   const raw = options as { onDrop?: unknown; prefetch?: unknown; overflow?: unknown; targetMs?: unknown; intervalMs?: unknown; ttlMs?: unknown }
-  const isCodel = typeof raw === 'object' && raw !== null && raw.overflow === 'codel'
+  const isObject = typeof raw === 'object' && raw !== null
+  // 'codel' is buffer's own policy: the name check lists it, and its options need it
+  if (isObject) oneOf(api, 'overflow', [...OVERFLOW_POLICIES, 'codel'], raw.overflow)
+  const isCodel = isObject && raw.overflow === 'codel'
+  if (isObject && !isCodel) {
+    for (const key of ['targetMs', 'intervalMs'] as const) {
+      if (raw[key] !== undefined) throw optionError(api, key, "absent unless overflow is 'codel'", raw[key])
+    }
+  }
   const codel = isCodel ? codelOptions(api, raw) : null
   // CoDel is drop-incoming when full, plus head drops by sojourn time (enqueue times stamped)
   const o = boundedQueueOptions(api, isCodel ? { ...(options as object), overflow: 'drop-incoming', stamp: true } : options)

@@ -4,7 +4,7 @@ import { addCap, produced, received, take } from '../lib/demand'
 import { DemandPipe } from '../lib/demand-pipe'
 import { ProtocolError } from '../lib/errors'
 import { Flow } from '../lib/flow'
-import { func, optional } from '../lib/options'
+import { func, optional, optionError } from '../lib/options'
 import type { Operator, Subscriber } from '../lib/protocol'
 import { booleanOption, optionsObject } from './time-options'
 
@@ -57,7 +57,7 @@ export type AsyncProject<T, R> = (value: T, index: number) => R | PromiseLike<R>
  * starts and requests nothing more until it is under the limit again.
  *
  * Options: `concurrency` (required, positive integer or `AdaptiveLimit`), `ordered` (default
- * `true`), `isDrop` (with an adaptive limit: results to report as drops; default none).
+ * `true`), `isDrop` (only with an adaptive limit: results to report as drops; default none).
  *
  * @example
  * await Flow.of(1, 2, 3).pipe(mapAsync(async (id) => fetchUser(id), { concurrency: 2 })).toArray()
@@ -67,7 +67,11 @@ export function mapAsync<T, R>(fn: AsyncProject<T, R>, options: MapAsyncOptions<
   const opts = optionsObject('mapAsync', options)
   const concurrency = windowOption('mapAsync', 'concurrency', opts.concurrency)
   const ordered = booleanOption('mapAsync', 'ordered', opts.ordered, true)
-  const isDrop = optional<((result: R) => boolean) | undefined>(opts.isDrop, undefined, (v) => func<(result: R) => boolean>('mapAsync', 'isDrop', v))
+  const isDrop = optional<((result: R) => boolean) | undefined>(opts.isDrop, undefined, (v) => {
+    // only an adaptive limit reads it: with a fixed window it would be silently ignored
+    if (typeof concurrency === 'number') throw optionError('mapAsync', 'isDrop', 'absent unless concurrency is an AdaptiveLimit', v)
+    return func<(result: R) => boolean>('mapAsync', 'isDrop', v)
+  })
   return (source) => new Flow<R>((subscriber) => source.subscribe(new AsyncStage(subscriber, project, concurrency, ordered, isDrop)))
 }
 

@@ -1,7 +1,9 @@
 /**
- * mergeMap's per-inner queue (internal): a FIFO on a power-of-two ring that grows by doubling when full (no `Array.shift()`). An
- * inner's queue never holds more than `prefetch` elements (queued + outstanding + consumed
- * since the last replenish = prefetch), so the ring never exceeds max(8, 2 × prefetch) slots.
+ * A FIFO on a power-of-two ring that grows by doubling when full (no `Array.shift()`);
+ * internal. mergeMap's per-inner queue: an inner's queue never holds more than `prefetch`
+ * elements (queued + outstanding + consumed since the last replenish = prefetch), so its ring
+ * never exceeds max(8, 2 × prefetch) slots. Also the simulator's downstream FIFO
+ * (benchmarks/sim/downstream.ts).
  */
 export class RingQueue<R> {
   private buffer: (R | undefined)[] = []

@@ -18,7 +18,7 @@ export interface ConsumeOptions {
    * re-consuming with the new QoS and never more than `max` unacknowledged in total.
    * An `AdaptiveLimit`: the window follows the limit's `current`, and each delivery's time
    * from arrival to settle (buffer wait included) is a latency sample; its `max` must be at
-   * most 65535. Window changes are rate-limited (docs/amqp.md, "Adaptive window").
+   * most 65535. Window changes are rate-limited (docs/amqp.md, "Moving window").
    */
   prefetch?: number | { min: number; max: number } | AdaptiveLimit
   /** 'manual' (default): you call `ack()`/`nack()`. 'on-emit': acked as it is emitted (at-most-once downstream). */

@@ -1,4 +1,5 @@
 import type { VirtualScheduler } from '../../lib/virtual-scheduler'
+import { RingQueue } from '../../operators/ring-queue'
 import { capacityAt, degradeAt, type Scenario } from './scenario'
 
 /** How a call ended, as the caller saw it. */
@@ -19,8 +20,7 @@ export interface CallOutcome {
  */
 export class Downstream {
   private busy = 0
-  private readonly waiting: (() => void)[] = []
-  private head = 0
+  private readonly waiting = new RingQueue<() => void>()
 
   constructor(
     private readonly s: Scenario,
@@ -65,19 +65,11 @@ export class Downstream {
 
   /** Calls waiting at the servers (their own FIFO). */
   get queued(): number {
-    return this.waiting.length - this.head
+    return this.waiting.size
   }
 
   private startWaiting(): void {
     const servers = capacityAt(this.s, this.scheduler.now())
-    while (this.busy < servers && this.head < this.waiting.length) {
-      const next = this.waiting[this.head] as () => void
-      this.waiting[this.head++] = undefined as unknown as () => void
-      if (this.head > 1024 && this.head * 2 > this.waiting.length) {
-        this.waiting.splice(0, this.head)
-        this.head = 0
-      }
-      next()
-    }
+    while (this.busy < servers && this.waiting.size > 0) this.waiting.shift()()
   }
 }

@@ -46,7 +46,7 @@ function op<F>(name: string): F {
 type BufferFn = (o: { capacity: number; overflow: string; onDrop?: OnDrop<unknown>; scheduler?: Scheduler }) => Op
 type MapAsyncFn = (
   fn: (item: Item) => PromiseLike<Served>,
-  o: { concurrency: number | AdaptiveLimit; ordered: boolean; isDrop: (s: Served) => boolean },
+  o: { concurrency: number | AdaptiveLimit; ordered: boolean; isDrop?: (s: Served) => boolean },
 ) => Op
 type LatestFn = (o?: { onDrop?: OnDrop<unknown> }) => Op
 type SampleFn = (periodMs: number, o: { scheduler: Scheduler; onDrop?: OnDrop<unknown> }) => Op
@@ -280,7 +280,8 @@ const FAMILIES: readonly Family[] = [
  * with `codel`, a `buffer({ overflow: 'codel' })` (capacity 100,000, RFC defaults) in front.
  */
 function callStage(ctx: StrategyContext, concurrency: number | AdaptiveLimit, codel: boolean): Op {
-  const stage = op<MapAsyncFn>('mapAsync')((item) => ctx.call(item), { concurrency, ordered: false, isDrop: (s) => s.timedOut })
+  const drops = typeof concurrency === 'number' ? {} : { isDrop: (s: Served) => s.timedOut } // a fixed window takes no isDrop
+  const stage = op<MapAsyncFn>('mapAsync')((item) => ctx.call(item), { concurrency, ordered: false, ...drops })
   if (!codel) return stage
   const front = op<BufferFn>('buffer')({ capacity: 100_000, overflow: 'codel', onDrop: ctx.onDrop, scheduler: ctx.scheduler })
   return (source) => stage(front(source) as never)

@@ -5,6 +5,7 @@ import { GradientAlgorithm } from '../../lib/adaptive/gradient'
 import { adaptiveLimit, type AdaptiveLimit } from '../../lib/adaptive/limit'
 import { limitOptions, type AdaptiveAlgorithm } from '../../lib/adaptive/options'
 import { VegasAlgorithm } from '../../lib/adaptive/vegas'
+import { setUnhandledErrorHook } from '../../lib/hooks'
 import { VirtualScheduler } from '../../lib/virtual-scheduler'
 import * as sluice from '../../lib/index'
 
@@ -227,6 +228,30 @@ describe('adaptiveLimit', () => {
       expect(changes).toEqual([4])
       expect(l.current).toBe(3)
       expect(l.stats().decisions.decrease).toBe(2)
+    })
+
+    it('hands a throwing listener\'s error to the unhandled-error hook; the settle and the other listeners go on', () => {
+      const { l } = limit({ initial: 5 })
+      const reported: unknown[] = []
+      const previous = setUnhandledErrorHook((e) => void reported.push(e))
+      try {
+        const heard: string[] = []
+        l.onChange(() => {
+          throw new Error('change listener')
+        })
+        l.onChange((c) => heard.push(`change ${c}`))
+        l.onAvailable(() => {
+          throw new Error('available listener')
+        })
+        l.onAvailable(() => heard.push('available'))
+        l.start().dropped()
+        expect(heard).toEqual(['change 4', 'available'])
+        expect(reported.map((e) => (e as Error).message)).toEqual(['change listener', 'available listener'])
+        expect(l.inFlight).toBe(0)
+        expect(l.current).toBe(4)
+      } finally {
+        setUnhandledErrorHook(previous)
+      }
     })
 
     it('rejects bad options with a TypeError naming the option', () => {

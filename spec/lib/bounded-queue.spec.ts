@@ -53,6 +53,27 @@ describe('BoundedQueue', () => {
     it('rejects a non-positive ttlMs', () => {
       expect(() => make(1, 'drop-oldest', { ttlMs: 0 })).toThrow(TypeError)
     })
+    it('rejects a stamp that is not a boolean', () => {
+      expect(() => new BoundedQueue<number>({ capacity: 1, overflow: 'drop-oldest', stamp: 'yes' } as never, new Drops<number>(undefined), 'test')).toThrow(
+        new TypeError('test: stamp must be a boolean, got "yes"'),
+      )
+    })
+  })
+
+  describe('when stamp is set (no ttlMs)', () => {
+    it("headTime() is the oldest element's enqueue time, undefined when empty", () => {
+      const scheduler = new VirtualScheduler()
+      const queue = new BoundedQueue<number>({ capacity: 4, overflow: 'drop-oldest', stamp: true, scheduler }, new Drops<number>(undefined), 'test')
+      expect(queue.headTime()).toBeUndefined()
+      queue.offer(1)
+      scheduler.advanceBy(7)
+      queue.offer(2)
+      expect(queue.headTime()).toBe(0)
+      queue.poll()
+      expect(queue.headTime()).toBe(7)
+      queue.poll()
+      expect(queue.headTime()).toBeUndefined()
+    })
   })
 
   describe('when offered more than it holds, with nothing polled', () => {

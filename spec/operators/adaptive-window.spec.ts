@@ -181,6 +181,9 @@ describe('an adaptive window', () => {
       ts.assertValues(['timeout', 'ok']).assertComplete()
       expect(limit.stats()).toMatchObject({ drops: 1, samples: 2, current: 4 })
       expect(() => mapAsync((x) => x, { concurrency: limit, isDrop: 5 as never })).toThrow('mapAsync: isDrop must be a function, got 5')
+      expect(() => mapAsync((x) => x, { concurrency: 4, isDrop: () => true })).toThrow(
+        'mapAsync: isDrop must be absent unless concurrency is an AdaptiveLimit',
+      )
     })
 
     it('feeds the limit: a rejected call is a drop', async () => {

@@ -157,4 +157,12 @@ describe("buffer({ overflow: 'codel' }) (RFC 8289)", () => {
     expect(() => buffer({ capacity: 1, overflow: 'codel', intervalMs: -1 })).toThrow('buffer: intervalMs must be a positive finite number, got -1')
     expect(() => buffer({ capacity: 1, overflow: 'codel', ttlMs: 5 } as never)).toThrow("buffer: ttlMs must be absent with overflow 'codel'")
   })
+
+  it("rejects targetMs and intervalMs with another policy, and lists 'codel' among the policies", () => {
+    expect(() => buffer({ capacity: 1, overflow: 'drop-oldest', targetMs: 5 } as never)).toThrow("buffer: targetMs must be absent unless overflow is 'codel'")
+    expect(() => buffer({ capacity: 1, overflow: 'backpressure', intervalMs: 100 } as never)).toThrow(
+      "buffer: intervalMs must be absent unless overflow is 'codel'",
+    )
+    expect(() => buffer({ capacity: 1, overflow: 'kodel' } as never)).toThrow("'error', 'codel'")
+  })
 })

@@ -101,7 +101,7 @@ describe('buffer', () => {
     })
     it('rejects an unknown overflow, listing the valid ones', () => {
       expect(() => buffer({ capacity: 1, overflow: 'DROP_LATEST' as 'drop-oldest' })).toThrow(
-        "buffer: overflow must be one of 'backpressure', 'drop-incoming', 'drop-oldest', 'drop-newest', 'drop-all', 'error', got \"DROP_LATEST\"",
+        "buffer: overflow must be one of 'backpressure', 'drop-incoming', 'drop-oldest', 'drop-newest', 'drop-all', 'error', 'codel', got \"DROP_LATEST\"",
       )
     })
     it("rejects ttlMs and prefetch with 'backpressure' (it never drops; capacity is the prefetch)", () => {
