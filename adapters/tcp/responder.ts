@@ -101,7 +101,8 @@ function fireAndForget(streams: Streams, responder: Responder | null, route: str
   }
   if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') return
   streams.firesInFlight++
-  ;(result as PromiseLike<unknown>).then(
+  // Promise.resolve settles once even for a thenable whose then() throws or calls back twice
+  Promise.resolve(result).then(
     () => void streams.firesInFlight--,
     (error: unknown) => {
       streams.firesInFlight--
