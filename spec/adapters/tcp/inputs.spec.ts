@@ -116,6 +116,16 @@ describe('tcp: wrong inputs', () => {
     })
   })
 
+  describe('when an option or a handler has the wrong type', () => {
+    it('is a TypeError naming it before any socket is opened', async () => {
+      await expect(connect({ port: 1 }, { strictCredit: 'yes' as never })).rejects.toThrow('connect: strictCredit must be a boolean, got "yes"')
+      await expect(serve({ port: 0 }, {}, { onConnectionError: 'log' as never })).rejects.toThrow('serve: onConnectionError must be a function, got "log"')
+      await expect(serve({ port: 0 }, {}, { onStreamError: {} as never })).rejects.toThrow('serve: onStreamError must be a function, got an object')
+      await expect(serve({ port: 0 }, null as never)).rejects.toThrow('serve: responder must be an object, got null')
+      await expect(serve({ port: 0 }, { response: bytes('ok') as never })).rejects.toThrow('serve: responder.response must be a function, got an object')
+    })
+  })
+
   describe('when the connection cannot be made', () => {
     it('connect() to a closed port rejects with ConnectError carrying the address and the cause', async () => {
       const port = await closedPort()
