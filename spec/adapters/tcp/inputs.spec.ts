@@ -126,6 +126,20 @@ describe('tcp: wrong inputs', () => {
     })
   })
 
+  describe('when a request is too large for one frame (16 MiB − 1)', () => {
+    it('requestResponse, fireAndForget and requestStream fail with FrameError and hold no stream; the connection serves on', async () => {
+      const srv = await server({ port: 0 }, { response: () => bytes('ok'), stream: () => Flow.of(bytes('s')) })
+      const c = await client({ port: srv.port })
+      const big = new Uint8Array(16 * 1024 * 1024)
+      await expect(c.requestResponse('r', big)).rejects.toThrow(/exceeds the 24-bit length limit/)
+      await expect(c.fireAndForget('f', big)).rejects.toThrow(/exceeds the 24-bit length limit/)
+      await expect(c.requestStream('s', big).toArray()).rejects.toThrow(/exceeds the 24-bit length limit/)
+      expect(c.streams).toBe(0)
+      expect(text(await c.requestResponse('r'))).toBe('ok')
+      await c.close() // graceful: no leftover stream to wait for
+    })
+  })
+
   describe('when the connection cannot be made', () => {
     it('connect() to a closed port rejects with ConnectError carrying the address and the cause', async () => {
       const port = await closedPort()
