@@ -138,6 +138,19 @@ describe('tcp: wrong inputs', () => {
       expect(text(await c.requestResponse('r'))).toBe('ok')
       await c.close() // graceful: no leftover stream to wait for
     })
+
+    it('a response handler replying more than one frame holds: ERROR[APPLICATION_ERROR] with the FrameError, onStreamError, the connection serves on', async () => {
+      const failures: unknown[] = []
+      const srv = await server({ port: 0 }, {
+        response: async (route) => (route === 'big' ? new Uint8Array(16 * 1024 * 1024) : bytes('ok')),
+      }, { onStreamError: (error) => failures.push(error) })
+      const c = await client({ port: srv.port })
+      const error = await c.requestResponse('big').catch((e: unknown) => e)
+      expect(error).toMatchObject({ errorCode: ErrorCode.APPLICATION_ERROR, reason: expect.stringMatching(/exceeds the 24-bit length limit/) })
+      expect(failures).toEqual([expect.objectContaining({ message: expect.stringMatching(/exceeds the 24-bit length limit/) })])
+      expect(text(await c.requestResponse('small'))).toBe('ok')
+      expect(srv.connections).toBe(1)
+    })
   })
 
   describe('when the connection cannot be made', () => {
