@@ -59,6 +59,7 @@ export class Reply implements Sending {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A promise or any object with a `then` method. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
