@@ -1,4 +1,4 @@
-import { optional, positiveInt, nonNegativeInt } from '../../lib/options'
+import { optional, optionError, positiveInt, nonNegativeInt } from '../../lib/options'
 import { isScheduler, realTimeScheduler, type Scheduler } from '../../lib/scheduler'
 import { DEFAULT_RSOCKET_MAX_FRAME_SIZE } from './codec/decoder'
 import { MAX_FRAME_LENGTH } from './codec/frames'
@@ -48,7 +48,10 @@ export function resolveOptions(api: string, o: ConnectionOptions = {}): Resolved
     sendBatch: optional(o.sendBatch, 256, (v) => positiveInt(api, 'sendBatch', v)),
     maxQueuedBytes: optional(o.maxQueuedBytes, 8 << 20, (v) => positiveInt(api, 'maxQueuedBytes', v)),
     closeTimeoutMs: optional(o.closeTimeoutMs, 5_000, (v) => nonNegativeInt(api, 'closeTimeoutMs', v)),
-    strictCredit: o.strictCredit ?? false,
+    strictCredit: optional(o.strictCredit, false, (v) => {
+      if (typeof v !== 'boolean') throw optionError(api, 'strictCredit', 'a boolean', v)
+      return v
+    }),
     scheduler: optional(o.scheduler, realTimeScheduler, (v) => {
       if (!isScheduler(v)) throw new TypeError(`${api}: scheduler must be a Scheduler, got ${typeof v}`)
       return v

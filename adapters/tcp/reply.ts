@@ -6,9 +6,9 @@ import type { Sending } from './streams'
  * The sending direction of a request-response on the responder's side: the handler's one
  * reply, written as one PAYLOAD with NEXT|COMPLETE as soon as it is known (the request
  * carried an implicit credit of 1). A reply that is not a `Uint8Array` fails the stream with
- * `PayloadTypeError`, a rejected promise with its reason (ERROR[APPLICATION_ERROR] either
- * way). A CANCEL from the requester, an ERROR or the connection closing abort `signal`, and
- * a reply arriving after that is dropped.
+ * `PayloadTypeError`, one too large for a frame with `FrameError`, a rejected promise with
+ * its reason (ERROR[APPLICATION_ERROR] each way). A CANCEL from the requester, an ERROR or
+ * the connection closing abort `signal`, and a reply arriving after that is dropped.
  */
 export class Reply implements Sending {
   private readonly controller = new AbortController()
@@ -44,8 +44,12 @@ export class Reply implements Sending {
   private value(value: unknown): void {
     if (this.done) return
     this.done = true
-    if (value instanceof Uint8Array) this.link.complete(value)
-    else this.link.error(new PayloadTypeError(this.link.what, this.link.route, value))
+    if (!(value instanceof Uint8Array)) return this.link.error(new PayloadTypeError(this.link.what, this.link.route, value))
+    try {
+      this.link.complete(value)
+    } catch (error) {
+      this.link.error(error) // a reply beyond one frame (16 MiB − 1): FrameError, nothing was written
+    }
   }
 
   private fail(error: unknown): void {
@@ -55,6 +59,7 @@ export class Reply implements Sending {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** A promise or any object with a `then` method. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }

@@ -34,8 +34,7 @@ export function openRequest(streams: Streams, route: string, data: Uint8Array, i
       s.inbound?.error(new ConnectionClosedError(`rsocket: the connection is ${refusedNow}; no new requests`))
       return
     }
-    streams.add(s)
-    writer.write(encodeRequest(type, s.id, n, Buffer.from(route, 'utf8'), data))
+    if (!send(streams, s, (id) => encodeRequest(type, id, n, Buffer.from(route, 'utf8'), data))) return
     if (input !== null) {
       const outbound = new Outbound(streams.link(s, 'rsocket channel input', route), streams.options.sendBatch)
       s.outbound = outbound
@@ -79,21 +78,44 @@ export function requestResponse(streams: Streams, route: string, data: Uint8Arra
         resolve(reply)
       },
     }
-    const send = (): void => {
-      streams.add(s)
-      streams.host.writer.write(encodeSingleRequest(FrameType.REQUEST_RESPONSE, s.id, Buffer.from(route, 'utf8'), data))
-    }
-    s.inbound = new Inbound(subscriber, send, () => streams.inboundCancelled(s))
+    const request = (): void => void send(streams, s, (id) => encodeSingleRequest(FrameType.REQUEST_RESPONSE, id, Buffer.from(route, 'utf8'), data))
+    s.inbound = new Inbound(subscriber, request, () => streams.inboundCancelled(s))
     signal?.addEventListener('abort', onAbort, { once: true })
     s.inbound.start()
   })
+}
+
+/**
+ * Registers `s` under a fresh stream id and writes its request frame; false when the frame
+ * cannot be encoded (data beyond the 24-bit frame length): then `s` errors with the reason
+ * and holds no stream.
+ */
+function send(streams: Streams, s: StreamState, encode: (id: number) => Uint8Array): boolean {
+  const id = streams.reserveId()
+  let frame: Uint8Array
+  try {
+    frame = encode(id)
+  } catch (error) {
+    s.inboundState = 'done'
+    s.inbound?.error(error)
+    return false
+  }
+  streams.add(s, id)
+  streams.host.writer.write(frame)
+  return true
 }
 
 /** REQUEST_FNF on a fresh stream id: resolves once the socket handed the frame to the OS. */
 export function fireAndForget(streams: Streams, route: string, data: Uint8Array): Promise<void> {
   const refused = streams.host.refusal()
   if (refused !== null) return Promise.reject(new ConnectionClosedError(`rsocket: the connection is ${refused}; no new requests`))
-  return streams.host.writer.writeNow(encodeSingleRequest(FrameType.REQUEST_FNF, streams.reserveId(), Buffer.from(route, 'utf8'), data))
+  let frame: Uint8Array
+  try {
+    frame = encodeSingleRequest(FrameType.REQUEST_FNF, streams.reserveId(), Buffer.from(route, 'utf8'), data)
+  } catch (error) {
+    return Promise.reject(error)
+  }
+  return streams.host.writer.writeNow(frame)
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -5,7 +5,7 @@ import { encodeError, encodeRequestN } from './codec/encode'
 import { ErrorCode, FrameError, RSocketError, wireMessage } from './errors'
 import { Inbound } from './inbound'
 import { Outbound } from './outbound'
-import { Reply } from './reply'
+import { isThenable, Reply } from './reply'
 import { StreamState, type Streams } from './streams'
 
 /** What a server answers requests with. Routes are the request's metadata read as UTF-8. */
@@ -99,9 +99,10 @@ function fireAndForget(streams: Streams, responder: Responder | null, route: str
   } catch (error) {
     return failed(error)
   }
-  if (typeof result !== 'object' || result === null || typeof (result as { then?: unknown }).then !== 'function') return
+  if (!isThenable(result)) return
   streams.firesInFlight++
-  ;(result as PromiseLike<unknown>).then(
+  // Promise.resolve settles once even for a thenable whose then() throws or calls back twice
+  Promise.resolve(result).then(
     () => void streams.firesInFlight--,
     (error: unknown) => {
       streams.firesInFlight--

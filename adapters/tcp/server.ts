@@ -1,5 +1,6 @@
 import net from 'node:net'
 import { reportUnhandled } from '../../lib/hooks'
+import { func, object, optional } from '../../lib/options'
 import { parseAddress, type AddressInput } from './address'
 import { Connection, type Responder } from './connection'
 import { ListenError } from './errors'
@@ -49,9 +50,9 @@ export interface RSocketServer {
 export async function serve(address: AddressInput, responder: Responder, options: ServeOptions = {}): Promise<RSocketServer> {
   const { host, port: wanted } = parseAddress('serve', address)
   const resolved = resolveOptions('serve', options)
-  const onConnectionError = options.onConnectionError
-  const onStreamError = options.onStreamError ?? null
-  if (onStreamError !== null && typeof onStreamError !== 'function') throw new TypeError(`serve: onStreamError must be a function, got ${typeof onStreamError}`)
+  checkResponder(responder)
+  const onConnectionError = optional(options.onConnectionError, undefined, (v) => func<(error: unknown) => void>('serve', 'onConnectionError', v))
+  const onStreamError = optional(options.onStreamError, null, (v) => func<(error: unknown, route: string) => void>('serve', 'onStreamError', v))
   const live = new Set<Connection>()
   const server = net.createServer({ noDelay: true })
   server.on('connection', (socket) => {
@@ -89,5 +90,13 @@ export async function serve(address: AddressInput, responder: Responder, options
       await Promise.all([...live].map((c) => c.close()))
       await stopped
     },
+  }
+}
+
+/** A responder is an object whose handlers, where given, are functions. */
+function checkResponder(responder: unknown): void {
+  const r = object('serve', 'responder', responder)
+  for (const handler of ['stream', 'channel', 'response', 'fireAndForget'] as const) {
+    if (r[handler] !== undefined) func('serve', `responder.${handler}`, r[handler])
   }
 }

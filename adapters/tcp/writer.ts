@@ -94,8 +94,9 @@ export class FrameWriter {
     this.outLength = 0
   }
 
+  /** `written` is always called: by the socket, or here when the socket no longer takes writes. */
   private send(bytes: Uint8Array, written?: (error: Error | null | undefined) => void): void {
-    if (this.socket.destroyed || !this.socket.writable) return
+    if (this.socket.destroyed || !this.socket.writable) return written?.(new Error('the socket no longer takes writes'))
     if (!this.socket.write(bytes, written)) this.blocked = true
     const queued = this.socket.writableLength
     if (queued > this.maxQueuedBytes && !this.closed) {

@@ -28,7 +28,9 @@ function row(r: RunResult): string {
 }
 
 export function throughputMarkdown(tp: ThroughputReport): string {
-  const out: string[] = [`${tp.node}, ${tp.cpu}; ${tp.date}${tp.quick ? '; --quick' : ''}. Warm-up ${tp.warmupMs} ms, then mitata for ${tp.measureMs} ms per case, no forced GC; one process per library, the plain loop measured in each.`, '']
+  const timer = tp.clock === 'cpu' ? 'process CPU time (--cpu-time)' : 'mitata'
+  const processes = tp.mode === 'shared' ? 'every library in one process (--shared), each case warmed before any is measured, the plain loop measured there too' : 'one process per library, the plain loop measured in each'
+  const out: string[] = [`${tp.node}, ${tp.cpu}; ${tp.date}${tp.quick ? '; --quick' : ''}. Warm-up ${tp.warmupMs} ms, then ${timer} for ${tp.measureMs} ms per case, no forced GC; ${processes}.`, '']
   const headline = tp.workloads[0]
   if (headline !== undefined) {
     out.push(`**${headline.description}**`, '', '| library | ns/element (p50) | IQR | MAD | × loop (same process) | × loop, fastest runs | rounds |', '|---|---:|---:|---:|---:|---:|---|')

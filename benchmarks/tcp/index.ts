@@ -197,7 +197,8 @@ async function rawPipe(n: number): Promise<number> {
   return readAll(server, n)
 }
 
-function median(xs: number[]): number {
+/** The middle sample (the upper one of an even count). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)] as number
 }

@@ -3,6 +3,7 @@ import { RSocketConnector, RSocketServer, type Payload, type RSocket } from 'rso
 import { TcpClientTransport } from 'rsocket-tcp-client'
 import { TcpServerTransport } from 'rsocket-tcp-server'
 import { connect, serve } from '../../adapters/tcp'
+import { median } from './index'
 
 /**
  * One workload: request-response round trips over loopback, a 16-byte request echoed back
@@ -81,11 +82,6 @@ async function rsocketJs(n: number, inFlight: number): Promise<number> {
     rsocket.close()
     closeable.close()
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)] as number
 }
 
 export async function runResponse(options: { quick?: boolean } = {}): Promise<ResponseBenchResult> {

@@ -7,6 +7,7 @@ import { simulate } from '../../benchmarks/sim/index'
 import { SCENARIOS } from '../../benchmarks/sim/scenario'
 import { defaultStrategyIds } from '../../benchmarks/sim/strategies'
 import type { ThroughputReport } from '../../benchmarks/throughput/index'
+import { throughputMarkdown } from '../../benchmarks/reporting/markdown'
 
 /**
  * `--report dir/` renders a page a person can look at: this renders a small report with the
@@ -152,4 +153,15 @@ describe('benchmark report (--report)', () => {
       rmSync(profile, { recursive: true, force: true })
     }
   }, 120_000)
+})
+
+describe('throughput summary (summary.md)', () => {
+  it('says how the figures were taken: one process per library in mitata, or --shared / --cpu-time', () => {
+    const isolated = throughputMarkdown(throughputFixture())
+    expect(isolated).toContain('then mitata for 1 ms per case, no forced GC; one process per library')
+    const shared = throughputMarkdown({ ...throughputFixture(), mode: 'shared', clock: 'cpu' })
+    expect(shared).toContain('then process CPU time (--cpu-time) for 1 ms per case')
+    expect(shared).toContain('every library in one process (--shared)')
+    expect(shared).not.toContain('one process per library')
+  })
 })

@@ -56,6 +56,14 @@ describe('bundle sizes in the README', () => {
     expect({ row, gzip: Math.abs(gzip - (stated?.gzip ?? 0)) / gzip <= 0.2 }).toEqual({ row, gzip: true })
   }, 60_000)
 
+  it("RxJS's Observable alone: the README's figure, within 20%, and less than Flow with map", async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const stated = Number(/than RxJS's `Observable` alone\s+\(([\d.]+) kB\)/.exec(readme)?.[1]) * 1000
+    const observable = await measure("import { Observable } from 'rxjs'; globalThis.kept = Observable")
+    expect(Math.abs(observable.gzip - stated) / observable.gzip).toBeLessThanOrEqual(0.2)
+    expect(observable.gzip).toBeLessThan((await measure(CASES[0]?.[1] ?? '')).gzip)
+  }, 60_000)
+
   it('tree-shakes: Flow and map alone are under a third of the whole core', async () => {
     const small = await measure(CASES[0]?.[1] ?? '')
     const whole = await measure(CASES[1]?.[1] ?? '')

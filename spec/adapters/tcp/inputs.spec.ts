@@ -116,6 +116,43 @@ describe('tcp: wrong inputs', () => {
     })
   })
 
+  describe('when an option or a handler has the wrong type', () => {
+    it('is a TypeError naming it before any socket is opened', async () => {
+      await expect(connect({ port: 1 }, { strictCredit: 'yes' as never })).rejects.toThrow('connect: strictCredit must be a boolean, got "yes"')
+      await expect(serve({ port: 0 }, {}, { onConnectionError: 'log' as never })).rejects.toThrow('serve: onConnectionError must be a function, got "log"')
+      await expect(serve({ port: 0 }, {}, { onStreamError: {} as never })).rejects.toThrow('serve: onStreamError must be a function, got an object')
+      await expect(serve({ port: 0 }, null as never)).rejects.toThrow('serve: responder must be an object, got null')
+      await expect(serve({ port: 0 }, { response: bytes('ok') as never })).rejects.toThrow('serve: responder.response must be a function, got an object')
+    })
+  })
+
+  describe('when a request is too large for one frame (16 MiB − 1)', () => {
+    it('requestResponse, fireAndForget and requestStream fail with FrameError and hold no stream; the connection serves on', async () => {
+      const srv = await server({ port: 0 }, { response: () => bytes('ok'), stream: () => Flow.of(bytes('s')) })
+      const c = await client({ port: srv.port })
+      const big = new Uint8Array(16 * 1024 * 1024)
+      await expect(c.requestResponse('r', big)).rejects.toThrow(/exceeds the 24-bit length limit/)
+      await expect(c.fireAndForget('f', big)).rejects.toThrow(/exceeds the 24-bit length limit/)
+      await expect(c.requestStream('s', big).toArray()).rejects.toThrow(/exceeds the 24-bit length limit/)
+      expect(c.streams).toBe(0)
+      expect(text(await c.requestResponse('r'))).toBe('ok')
+      await c.close() // graceful: no leftover stream to wait for
+    })
+
+    it('a response handler replying more than one frame holds: ERROR[APPLICATION_ERROR] with the FrameError, onStreamError, the connection serves on', async () => {
+      const failures: unknown[] = []
+      const srv = await server({ port: 0 }, {
+        response: async (route) => (route === 'big' ? new Uint8Array(16 * 1024 * 1024) : bytes('ok')),
+      }, { onStreamError: (error) => failures.push(error) })
+      const c = await client({ port: srv.port })
+      const error = await c.requestResponse('big').catch((e: unknown) => e)
+      expect(error).toMatchObject({ errorCode: ErrorCode.APPLICATION_ERROR, reason: expect.stringMatching(/exceeds the 24-bit length limit/) })
+      expect(failures).toEqual([expect.objectContaining({ message: expect.stringMatching(/exceeds the 24-bit length limit/) })])
+      expect(text(await c.requestResponse('small'))).toBe('ok')
+      expect(srv.connections).toBe(1)
+    })
+  })
+
   describe('when the connection cannot be made', () => {
     it('connect() to a closed port rejects with ConnectError carrying the address and the cause', async () => {
       const port = await closedPort()

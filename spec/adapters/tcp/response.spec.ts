@@ -263,6 +263,31 @@ describe('rsocket fire-and-forget', () => {
     expect(text(await c.requestResponse('x'))).toBe('ok')
   })
 
+  it('a thenable whose then() throws or settles twice is reported once and frees its slot (maxStreams 1)', async () => {
+    const failures: string[] = []
+    const held = deferred<Uint8Array>()
+    const srv = await server({ port: 0 }, {
+      fireAndForget: (route): PromiseLike<void> =>
+        route === 'throws'
+          ? { then: () => { throw new Error('then threw') } }
+          : { then: (ok?: ((v: void) => unknown) | null) => { ok?.(undefined); ok?.(undefined); return undefined as unknown as PromiseLike<never> } },
+      response: (route) => (route === 'held' ? held.promise : bytes('ok')),
+    }, { maxStreams: 1, onStreamError: (e) => failures.push((e as Error).message) })
+    const c = await client(srv.port)
+    await c.fireAndForget('throws')
+    await waitFor(() => failures.length === 1)
+    expect(failures).toEqual(['then threw'])
+    expect(text(await c.requestResponse('x'))).toBe('ok')
+    await c.fireAndForget('twice')
+    await delay(10)
+    expect(text(await c.requestResponse('x'))).toBe('ok')
+    const a = c.requestResponse('held')
+    await expect(c.requestResponse('b')).rejects.toMatchObject({ reason: 'stream limit 1 reached' }) // a double settle did not free a second slot
+    held.resolve(bytes('held'))
+    expect(text(await a)).toBe('held')
+    expect(srv.connections).toBe(1)
+  })
+
   it('a pending response holds a stream: beyond maxStreams the next request is REJECTED, and accepted once it replied', async () => {
     const reply = deferred<Uint8Array>()
     const srv = await server({ port: 0 }, { response: (route) => (route === 'slow' ? reply.promise : bytes('fast')) }, { maxStreams: 1 })
