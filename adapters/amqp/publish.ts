@@ -45,7 +45,8 @@ export interface PublishOptions {
   /** Default true: messages are persistent unless `properties.persistent === false`. */
   persistent?: boolean
   /**
-   * A message whose content is larger fails the sink with a RangeError before it is sent
+   * A message whose content is larger fails the sink with a RangeError before it is sent (the
+   * cause of an `AmqpPublishError` listing the unconfirmed messages when any are in flight)
    * (upstream cancelled, `done` rejects; earlier messages still confirm). Default: no cap
    * (the broker's own `max_message_size`, 128 MiB on RabbitMQ 3.10, closes the channel).
    */
