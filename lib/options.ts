@@ -62,3 +62,47 @@ export function object(api: string, option: string, value: unknown): Record<stri
 export function optional<T>(value: unknown, fallback: T, check: (v: unknown) => T): T {
   return value === undefined ? fallback : check(value)
 }
+
+/**
+ * Rejects option names the API does not take — a misspelt name would otherwise be ignored
+ * and its default used in silence: `buffer: unknown option 'onDropped' (did you mean
+ * 'onDrop'?); the options are capacity, overflow, onDrop, …`. `path` names a nested object
+ * (`'retry'` → `'retry.delyMs'`). Keys whose value is `undefined` are accepted (spread defaults).
+ */
+export function knownKeys(api: string, options: object, allowed: readonly string[], path = ''): void {
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key) || (options as Record<string, unknown>)[key] === undefined) continue
+    const name = path === '' ? key : `${path}.${key}`
+    const near = closest(key, allowed)
+    const hint = near === undefined ? '' : ` (did you mean '${path === '' ? near : `${path}.${near}`}'?)`
+    throw new TypeError(`${api}: unknown option '${name}'${hint}; the ${path === '' ? 'options' : `${path} options`} are ${allowed.join(', ')}`)
+  }
+}
+
+/** The allowed name nearest to `key` (case-insensitive edit distance), if near enough to be a slip. */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  const k = key.toLowerCase()
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const candidate of allowed) {
+    const c = candidate.toLowerCase()
+    const d = c.startsWith(k) || k.startsWith(c) ? Math.abs(c.length - k.length) / 2 : editDistance(k, c)
+    if (d < bestDistance) {
+      bestDistance = d
+      best = candidate
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = row
+  }
+  return previous[b.length] ?? 0
+}
